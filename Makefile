@@ -1,0 +1,50 @@
+# edgerig: the two set-up commands are `make run` and `make test`.
+SHELL := /bin/bash
+GO ?= go
+CACHE ?= $(HOME)/.cache/edgerig
+BIN := bin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/edgerig/edgerig/internal/version.Version=$(VERSION)
+export EDGERIG_CACHE := $(CACHE)
+
+.PHONY: all deps build probes run test test-unit bench bench-probe fmt vet clean
+
+all: build
+
+# Install and start what the local testbed needs (docker.io, sshd, QEMU, ...).
+deps:
+	@bash fixtures/setup/deps.sh
+
+build:
+	@mkdir -p $(BIN)
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
+
+# Static probe builds for every architecture edgerig places it on.
+probes:
+	@mkdir -p $(BIN)/probes
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/probes/edgerig-probe-linux-amd64 ./cmd/edgerig-probe
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/probes/edgerig-probe-linux-arm64 ./cmd/edgerig-probe
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=7 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/probes/edgerig-probe-linux-armv7 ./cmd/edgerig-probe
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=6 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/probes/edgerig-probe-linux-armv6 ./cmd/edgerig-probe
+
+# The main job: the idle experiment on this machine, ending with a report.
+run: deps build probes
+	$(BIN)/edgerig run experiments/idle-local.yaml
+
+# Every test, integration tests included (they use the real Docker engine,
+# sshd, QEMU). In CI (CI=true) a missing dependency fails instead of skipping.
+test: deps build probes
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 60m ./...
+
+test-unit:
+	$(GO) test -short -count=1 ./...
+
+bench: build probes
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,137 @@
+// Package results is the run directory: the one place where the runner
+// writes and from which the report reads. It is written as the run goes —
+// samples and events are appended line by line and flushed — so that a run
+// cut short, even by kill -9, still leaves a directory the report can read.
+//
+// Layout of a run directory:
+//
+//	manifest.json       spec as run, trials, host facts, versions, start/end, status
+//	events.jsonl        one JSON event per line: phases, errors, node loss, interrupts
+//	samples/HOST.csv    trial,phase,seq,time_ms,kind,label,metric,value (one row per value)
+//	spec.yaml           the spec file exactly as it was read
+//	report/             rendered figures and tables (edgerig report)
+package results
+
+import (
+	"time"
+)
+
+// Run statuses. A manifest still saying StatusRunning with no run-end event
+// belongs to a runner that died; readers report it as aborted.
+const (
+	StatusRunning   = "running"
+	StatusCompleted = "completed"
+	StatusFailed    = "failed"
+	StatusAborted   = "aborted"
+)
+
+// File names inside a run directory.
+const (
+	ManifestFile = "manifest.json"
+	EventsFile   = "events.jsonl"
+	SamplesDir   = "samples"
+	SpecFile     = "spec.yaml"
+	ReportDir    = "report"
+)
+
+// Manifest describes a run.
+type Manifest struct {
+	Experiment  string            `json:"experiment"`
+	Description string            `json:"description,omitempty"`
+	SpecPath    string            `json:"spec_path"`
+	Testbed     string            `json:"testbed"`
+	Quick       bool              `json:"quick"`
+	Tool        Tool              `json:"tool"`
+	Trials      []Trial           `json:"trials"`
+	Hosts       []HostFacts       `json:"hosts"`
+	Reference   map[string]string `json:"reference,omitempty"` // the paper's figures to compare against
+	Start       time.Time         `json:"start"`
+	End         time.Time         `json:"end,omitzero"`
+	Status      string            `json:"status"`
+	Error       string            `json:"error,omitempty"`
+}
+
+// Tool identifies the edgerig build that made the run.
+type Tool struct {
+	Version   string `json:"version"`
+	GoVersion string `json:"go_version"`
+	OS        string `json:"os"`
+	Arch      string `json:"arch"`
+}
+
+// Trial is one point of the spec's matrix, one repetition.
+type Trial struct {
+	ID     string            `json:"id"`
+	Params map[string]string `json:"params,omitempty"`
+	Repeat int               `json:"repeat"`
+	Phases []Phase           `json:"phases"`
+}
+
+// Phase is a planned phase of a trial.
+type Phase struct {
+	Name     string        `json:"name"`
+	Duration time.Duration `json:"duration,omitempty"` // settle and measure: how long to sample
+	Timeout  time.Duration `json:"timeout,omitempty"`  // setup and teardown: how long they may take
+}
+
+// HostFacts is what the runner learned of a host before the run.
+type HostFacts struct {
+	Name          string            `json:"name"`
+	Address       string            `json:"address,omitempty"`
+	Roles         []string          `json:"roles,omitempty"`
+	Labels        map[string]string `json:"labels,omitempty"`
+	Arch          string            `json:"arch,omitempty"`  // uname -m
+	Model         string            `json:"model,omitempty"` // /proc/device-tree/model or CPU model
+	Kernel        string            `json:"kernel,omitempty"`
+	OS            string            `json:"os,omitempty"`
+	CgroupVersion int               `json:"cgroup_version,omitempty"`
+	DockerVersion string            `json:"docker_version,omitempty"`
+	CPUs          int               `json:"cpus,omitempty"`
+	MemBytes      int64             `json:"mem_bytes,omitempty"`
+	DiskBytes     int64             `json:"disk_bytes,omitempty"`
+	ClockOffset   time.Duration     `json:"clock_offset_ns"` // host clock − runner clock
+	ClockError    time.Duration     `json:"clock_error_ns"`  // the offset is within ±ClockError
+	ProbeVersion  string            `json:"probe_version,omitempty"`
+}
+
+// Event is one line of events.jsonl.
+type Event struct {
+	Time    time.Time      `json:"t"`
+	Type    string         `json:"type"`
+	Trial   string         `json:"trial,omitempty"`
+	Phase   string         `json:"phase,omitempty"`
+	Host    string         `json:"host,omitempty"`
+	Message string         `json:"msg,omitempty"`
+	Data    map[string]any `json:"data,omitempty"`
+}
+
+// Event types.
+const (
+	EventRunStart   = "run-start"
+	EventRunEnd     = "run-end"
+	EventTrialStart = "trial-start"
+	EventTrialEnd   = "trial-end"
+	EventPhaseStart = "phase-start"
+	EventPhaseEnd   = "phase-end"
+	EventError      = "error"
+	EventInterrupt  = "interrupt"
+	EventNodeLost   = "node-lost"
+	EventNodeBack   = "node-back"
+	EventGap        = "sample-gap" // a probe's sequence skipped numbers that could not be fetched
+	EventInfo       = "info"
+)
+
+// Row is one value of one series at one tick, as stored in samples/HOST.csv.
+type Row struct {
+	Trial  string
+	Phase  string
+	Seq    uint64
+	TimeMS int64 // on the runner's timeline: the probe's clock corrected by the host's offset
+	Kind   string
+	Label  string
+	Metric string
+	Value  float64
+}
+
+// SamplesHeader is the first line of every samples file.
+var SamplesHeader = []string{"trial", "phase", "seq", "time_ms", "kind", "label", "metric", "value"}
