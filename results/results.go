@@ -119,6 +119,10 @@ const (
 	EventNodeBack   = "node-back"
 	EventGap        = "sample-gap" // a probe's sequence skipped numbers that could not be fetched
 	EventInfo       = "info"
+	// EventContainer names a container the runner discovered on a host:
+	// Data holds id (full ID), name, image, and service, pod, namespace
+	// where known. The report labels container series with it.
+	EventContainer = "container"
 )
 
 // Row is one value of one series at one tick, as stored in samples/HOST.csv.
