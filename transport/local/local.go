@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -110,3 +111,15 @@ func (t *Transport) Copy(ctx context.Context, src, dst string, perm os.FileMode)
 
 // Close does nothing: there is no connection to release.
 func (t *Transport) Close() error { return nil }
+
+// DialContext connects to addr on this machine; it lets the Docker Engine
+// API (package engine) reach the local engine's socket the same way it
+// reaches a remote one.
+func (t *Transport) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: dial %s %s: %w", t.name, network, addr, err)
+	}
+	return c, nil
+}
