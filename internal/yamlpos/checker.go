@@ -1,0 +1,121 @@
+package yamlpos
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Checker collects the problems of one file while its node tree is walked.
+// Its methods never stop at the first problem: they report it and let the
+// caller go on with the next value.
+type Checker struct {
+	File string
+	errs Errors
+}
+
+// Parse reads the single YAML document in data and returns its root node
+// (nil when the file cannot be used at all) and a Checker holding any
+// syntax problem. Empty files and files with several documents are refused.
+func Parse(file string, data []byte) (root *yaml.Node, c *Checker) {
+	c = &Checker{File: file}
+	defer func() {
+		// yaml.v3 has had panics on hostile input; a loader must not.
+		if r := recover(); r != nil {
+			root = nil
+			c.errs = append(c.errs, &Error{File: file, Line: 1, Col: 1, Msg: fmt.Sprintf("YAML parser failed: %v", r)})
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			c.errs = append(c.errs, &Error{File: file, Line: 1, Col: 1, Msg: "the file is empty"})
+			return nil, c
+		}
+		c.syntax(err)
+		return nil, c
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == nil:
+		c.Errorf(&next, "", "only one YAML document is allowed per file (remove the second ---)")
+	case !errors.Is(err, io.EOF):
+		c.syntax(err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		c.errs = append(c.errs, &Error{File: file, Line: 1, Col: 1, Msg: "the file is empty"})
+		return nil, c
+	}
+	root = doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
+		c.Errorf(root, "", "the file holds no settings")
+		return nil, c
+	}
+	return root, c
+}
+
+var syntaxLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// syntax turns a yaml.v3 parse error into a positioned Error. yaml.v3 only
+// gives a line (and not always), so the column is 1.
+func (c *Checker) syntax(err error) {
+	msg := err.Error()
+	line := 1
+	if m := syntaxLine.FindStringSubmatch(msg); m != nil {
+		if n, e := strconv.Atoi(m[1]); e == nil && n > 0 {
+			line = n
+		}
+		msg = m[2]
+	} else if len(msg) > 6 && msg[:6] == "yaml: " {
+		msg = msg[6:]
+	}
+	c.errs = append(c.errs, &Error{File: c.File, Line: line, Col: 1, Msg: "YAML syntax error: " + msg})
+}
+
+// Errorf records a problem at node n (which may be nil: position 1:1).
+func (c *Checker) Errorf(n *yaml.Node, path, format string, args ...any) {
+	if c == nil {
+		return
+	}
+	line, col := 1, 1
+	if n != nil && n.Line > 0 {
+		line, col = n.Line, n.Column
+	}
+	c.errs = append(c.errs, &Error{File: c.File, Line: line, Col: col, Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// Len is the number of problems so far.
+func (c *Checker) Len() int {
+	if c == nil {
+		return 0
+	}
+	return len(c.errs)
+}
+
+// Err returns nil or an *Errors with every problem, sorted by position.
+func (c *Checker) Err() error {
+	if c == nil || len(c.errs) == 0 {
+		return nil
+	}
+	es := c.errs.sortAndDedup()
+	return &es
+}
+
+// Join appends a mapping key to a YAML path.
+func Join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// Index appends a list index to a YAML path.
+func Index(path string, i int) string {
+	return path + "[" + strconv.Itoa(i) + "]"
+}

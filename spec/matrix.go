@@ -1,0 +1,67 @@
+package spec
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/edgerig/edgerig/internal/yamlpos"
+)
+
+// decodeMatrix checks every axis: its key must be a scalar field of the
+// schema and every value must decode into that field, exactly as if it
+// had been written there.
+func decodeMatrix(c *yamlpos.Checker, s *Spec, n *yaml.Node) {
+	pairs, ok := c.Pairs(n, "matrix")
+	if !ok {
+		return
+	}
+	keys := MatrixKeys()
+	sort.Strings(keys)
+	for _, p := range pairs {
+		path := yamlpos.Join("matrix", p.Key)
+		set := scalars[p.Key]
+		if set == nil {
+			c.Errorf(p.KeyN, path, "is not a field a matrix can vary%s", yamlpos.Hint(p.Key, keys))
+			continue
+		}
+		if strings.HasPrefix(p.Key, "workload.") && s.Workload == nil {
+			c.Errorf(p.KeyN, path, "varies the workload, but the spec has no workload section")
+			continue
+		}
+		items, ok := c.Seq(p.Value, path)
+		if !ok {
+			continue
+		}
+		if len(items) == 0 {
+			c.Errorf(p.Value, path, "must list at least one value")
+			continue
+		}
+		axis := Axis{Key: p.Key}
+		var nodes []valueNode
+		seen := map[string]int{}
+		good := true
+		for i, it := range items {
+			ip := yamlpos.Index(path, i)
+			scratch := s.Clone()
+			if !set(c, scratch, it, ip) {
+				good = false
+				continue
+			}
+			if j, dup := seen[it.Value]; dup {
+				c.Errorf(it, ip, "%q is already listed as value %s", it.Value, strconv.Itoa(j))
+				good = false
+				continue
+			}
+			seen[it.Value] = i
+			axis.Values = append(axis.Values, it.Value)
+			nodes = append(nodes, it)
+		}
+		if good {
+			s.Matrix = append(s.Matrix, axis)
+			s.matrixNodes = append(s.matrixNodes, nodes)
+		}
+	}
+}
