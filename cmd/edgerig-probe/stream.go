@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/edgerig/edgerig/probes/expo"
+)
+
+func runStream(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("edgerig-probe", stderr)
+	var f samplerFlags
+	f.register(fs)
+	listen := fs.String("listen", "", "also serve the last record in Prometheus text format on this address (e.g. 127.0.0.1:9101), at /metrics")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := f.check(); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	untilEOF(stdin, cancel)
+
+	var last latest
+	if *listen != "" {
+		srv, err := serveMetrics(*listen, &last, stderr)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+	}
+	buf := make([]byte, 0, 4096)
+	emit := func(line []byte) error {
+		buf = append(append(buf[:0], line...), '\n')
+		if _, err := stdout.Write(buf); err != nil {
+			return fmt.Errorf("write stdout: %w", err)
+		}
+		if *listen != "" {
+			last.set(line)
+		}
+		return nil
+	}
+	return sampleLoop(ctx, f, emit, nil)
+}
+
+// serveMetrics serves /metrics on addr in the background.
+func serveMetrics(addr string, last *latest, stderr io.Writer) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
+		rec, ok := last.get()
+		if !ok {
+			http.Error(w, "no sample yet", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		_ = expo.Write(w, rec)
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintf(stderr, "edgerig-probe: --listen %s: %v\n", addr, err)
+		}
+	}()
+	return srv, nil
+}

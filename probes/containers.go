@@ -1,0 +1,281 @@
+package probes
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/edgerig/edgerig/sample"
+)
+
+// rescanEvery is how often, in ticks, the whole cgroup tree is walked for
+// directories that hold containers. In between, only the directories known
+// to hold containers (and the usual ones: docker, system.slice) are listed,
+// one getdents each, which finds a new container at the next tick and a
+// stopped one at once.
+const rescanEvery = 10
+
+// walkDepth bounds the full walk: kubepods.slice/kubepods-burstable.slice/
+// kubepods-burstable-pod<uid>.slice/cri-containerd-<id>.scope is depth 4,
+// a docker-in-docker node's docker/<node>/docker/<id> also 4.
+const walkDepth = 6
+
+// wellKnownParents are listed on every tick even before any container was
+// seen in them, so the first container of a fresh engine shows at once.
+var wellKnownParents = []string{"docker", "system.slice"}
+
+// container is one container's open cgroup files and last CPU reading.
+type container struct {
+	id                     string
+	cpu, memUsage, memStat *statFile
+	lastCPU                uint64 // ns
+	lastT                  time.Time
+	primed                 bool
+	seen                   uint64
+	values                 map[string]float64
+}
+
+func (c *container) close() {
+	c.cpu.close()
+	c.memUsage.close()
+	c.memStat.close()
+}
+
+// containers tracks every container cgroup under a layout.
+type containers struct {
+	lay     layout
+	dr      dirReader
+	byID    map[string]*container
+	order   []*container
+	parents map[string]bool // relative to lay.cpuBase
+	tick    uint64
+	dirty   bool
+}
+
+func newContainers(lay layout) *containers {
+	cs := &containers{lay: lay, byID: map[string]*container{}, parents: map[string]bool{}}
+	for _, p := range wellKnownParents {
+		cs.parents[p] = true
+	}
+	return cs
+}
+
+// files names a container's CPU usage, memory usage and memory.stat files,
+// and the memory.stat key of inactive file pages. v1: cpuacct.usage (ns),
+// memory.usage_in_bytes, total_inactive_file (hierarchical, as cAdvisor
+// reads it); v2: cpu.stat usage_usec, memory.current, inactive_file.
+func (cs *containers) files(rel string) (cpu, usage, stat string) {
+	if cs.lay.version == 1 {
+		return filepath.Join(cs.lay.cpuBase, rel, "cpuacct.usage"),
+			filepath.Join(cs.lay.memBase, rel, "memory.usage_in_bytes"),
+			filepath.Join(cs.lay.memBase, rel, "memory.stat")
+	}
+	return filepath.Join(cs.lay.cpuBase, rel, "cpu.stat"),
+		filepath.Join(cs.lay.memBase, rel, "memory.current"),
+		filepath.Join(cs.lay.memBase, rel, "memory.stat")
+}
+
+func (cs *containers) add(id, rel string) {
+	cpu, usage, stat := cs.files(rel)
+	c := &container{id: id, values: make(map[string]float64, 4)}
+	var err error
+	if c.cpu, err = openStat(cpu); err != nil {
+		return // gone already, or not a container cgroup after all
+	}
+	if c.memUsage, err = openStat(usage); err != nil {
+		c.close()
+		return
+	}
+	if c.memStat, err = openStat(stat); err != nil {
+		c.close()
+		return
+	}
+	c.seen = cs.tick
+	cs.byID[id] = c
+	cs.dirty = true
+}
+
+func (cs *containers) remove(c *container) {
+	c.close()
+	delete(cs.byID, c.id)
+	cs.dirty = true
+}
+
+// walk finds container directories below rel and records their parents.
+func (cs *containers) walk(rel string, depth int) {
+	if depth > walkDepth {
+		return
+	}
+	ents, err := os.ReadDir(filepath.Join(cs.lay.cpuBase, rel))
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		child := filepath.Join(rel, e.Name())
+		if id, ok := containerID(e.Name()); ok {
+			cs.parents[rel] = true
+			if c := cs.byID[id]; c != nil {
+				c.seen = cs.tick
+			} else {
+				cs.add(id, child)
+			}
+		}
+		cs.walk(child, depth+1)
+	}
+}
+
+// list re-lists the known parent directories, adding new containers and
+// marking the ones still there.
+func (cs *containers) list() {
+	for rel := range cs.parents {
+		_ = cs.dr.each(filepath.Join(cs.lay.cpuBase, rel), func(name []byte) {
+			id, ok := containerIDBytes(name)
+			if !ok {
+				return
+			}
+			if c := cs.byID[string(id)]; c != nil {
+				c.seen = cs.tick
+				return
+			}
+			cs.add(string(id), filepath.Join(rel, string(name)))
+		})
+	}
+}
+
+// sample reads every container and appends the series of those with a CPU
+// delta to out. A container whose cgroup vanished (reads fail with ENODEV
+// or ENOENT once it is removed) or that was not listed is dropped at once.
+func (cs *containers) sample(now time.Time, out []sample.Series) []sample.Series {
+	cs.tick++
+	if cs.tick%rescanEvery == 1 {
+		cs.walk(".", 0)
+	}
+	cs.list()
+	for _, c := range cs.byID {
+		if c.seen != cs.tick {
+			cs.remove(c)
+		}
+	}
+	if cs.dirty {
+		cs.order = cs.order[:0]
+		for _, c := range cs.byID {
+			cs.order = append(cs.order, c)
+		}
+		sort.Slice(cs.order, func(i, j int) bool { return cs.order[i].id < cs.order[j].id })
+		cs.dirty = false
+	}
+	for _, c := range cs.order {
+		if _, gone := cs.byID[c.id]; !gone {
+			continue
+		}
+		if err := cs.read(c, now); err != nil {
+			cs.remove(c)
+			continue
+		}
+		if len(c.values) == 0 {
+			continue // first reading: no CPU delta yet
+		}
+		out = append(out, sample.Series{Kind: sample.KindContainer, Label: c.id, Values: c.values})
+	}
+	return out
+}
+
+// read takes one container's readings into c.values; the map is left empty
+// on the first reading, when there is no CPU delta yet.
+func (cs *containers) read(c *container, now time.Time) error {
+	b, err := c.cpu.read()
+	if err != nil {
+		return err
+	}
+	var usage uint64
+	if cs.lay.version == 1 {
+		usage, err = parseSingle(b)
+	} else {
+		usage, err = parseKey(b, "usage_usec")
+		usage *= 1000
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.cpu.path, err)
+	}
+	b, err = c.memUsage.read()
+	if err != nil {
+		return err
+	}
+	mem, err := parseSingle(b)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.memUsage.path, err)
+	}
+	b, err = c.memStat.read()
+	if err != nil {
+		return err
+	}
+	key := "inactive_file"
+	if cs.lay.version == 1 {
+		key = "total_inactive_file"
+	}
+	inactive, err := parseKey(b, key)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.memStat.path, err)
+	}
+	prevCPU, prevT, primed := c.lastCPU, c.lastT, c.primed
+	c.lastCPU, c.lastT, c.primed = usage, now, true
+	if !primed || !now.After(prevT) {
+		clear(c.values)
+		return nil
+	}
+	cores := 0.0
+	if usage >= prevCPU {
+		cores = float64(usage-prevCPU) / float64(now.Sub(prevT).Nanoseconds())
+	}
+	ws := uint64(0)
+	if mem > inactive {
+		ws = mem - inactive
+	}
+	c.values[sample.CPUCores] = round(cores, 4)
+	c.values[sample.CPUPct] = round(cores*100, 2)
+	c.values[sample.MemUsageBytes] = float64(mem)
+	c.values[sample.MemWorkingSet] = float64(ws)
+	return nil
+}
+
+func (cs *containers) close() {
+	for _, c := range cs.byID {
+		c.close()
+	}
+	cs.byID = map[string]*container{}
+}
+
+// containerIDBytes is containerID without allocating.
+func containerIDBytes(name []byte) ([]byte, bool) {
+	const scope = ".scope"
+	if len(name) == 64 {
+		if isHex64Bytes(name) {
+			return name, true
+		}
+		return nil, false
+	}
+	if len(name) >= 65+len(scope) && string(name[len(name)-len(scope):]) == scope {
+		id := name[len(name)-len(scope)-64 : len(name)-len(scope)]
+		if name[len(name)-len(scope)-65] == '-' && isHex64Bytes(id) {
+			return id, true
+		}
+	}
+	return nil, false
+}
+
+func isHex64Bytes(b []byte) bool {
+	if len(b) != 64 {
+		return false
+	}
+	for _, c := range b {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,64 @@
+package probes
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+	"unsafe"
+)
+
+// dirReader lists a directory's subdirectory names with getdents64 into a
+// reused buffer, so that re-listing the few cgroup directories that hold
+// containers on every tick costs one syscall and no allocation.
+type dirReader struct {
+	buf []byte
+}
+
+// each calls fn with every subdirectory name of dir (the byte slice is only
+// valid during the call).
+func (d *dirReader) each(dir string, fn func(name []byte)) error {
+	if d.buf == nil {
+		d.buf = make([]byte, 32<<10)
+	}
+	fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("list %s: %w", dir, &os.PathError{Op: "open", Path: dir, Err: err})
+	}
+	defer syscall.Close(fd)
+	for {
+		n, err := syscall.Getdents(fd, d.buf)
+		if err != nil {
+			return fmt.Errorf("list %s: %w", dir, err)
+		}
+		if n <= 0 {
+			return nil
+		}
+		parseDirents(d.buf[:n], fn)
+	}
+}
+
+// parseDirents walks linux_dirent64 records: ino u64, off s64, reclen u16,
+// type u8, then the NUL-terminated name.
+func parseDirents(b []byte, fn func(name []byte)) {
+	const nameOff = 8 + 8 + 2 + 1
+	for len(b) >= nameOff {
+		reclen := int(*(*uint16)(unsafe.Pointer(&b[16])))
+		if reclen < nameOff || reclen > len(b) {
+			return
+		}
+		typ := b[18]
+		name := b[nameOff:reclen]
+		for i, c := range name {
+			if c == 0 {
+				name = name[:i]
+				break
+			}
+		}
+		// cgroupfs fills d_type; DT_UNKNOWN is kept for other filesystems.
+		if (typ == syscall.DT_DIR || typ == syscall.DT_UNKNOWN) &&
+			!(len(name) == 1 && name[0] == '.') && !(len(name) == 2 && name[0] == '.' && name[1] == '.') {
+			fn(name)
+		}
+		b = b[reclen:]
+	}
+}

@@ -1,0 +1,175 @@
+package probes
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/edgerig/edgerig/sample"
+)
+
+// ticksPerSecond is USER_HZ, the unit of /proc/PID/stat times: 100 on every
+// architecture Linux builds for (it is fixed for the ABI, whatever CONFIG_HZ).
+const ticksPerSecond = 100
+
+var pageSize = uint64(os.Getpagesize())
+
+// proc is one process whose CPU time and RSS are summed into a series.
+type proc struct {
+	pid  int
+	stat *statFile
+	last uint64 // ticks at the previous reading
+	seen bool   // has a previous reading
+}
+
+// group sums processes: the daemons of one name, or the probe itself.
+type group struct {
+	name   string
+	procs  map[int]*proc
+	prevT  time.Time
+	values map[string]float64
+}
+
+func newGroup(name string) *group {
+	return &group{name: name, procs: map[int]*proc{}, values: make(map[string]float64, 3)}
+}
+
+func (g *group) add(pid int, statPath string) {
+	if _, ok := g.procs[pid]; ok {
+		return
+	}
+	sf, err := openStat(statPath)
+	if err != nil {
+		return
+	}
+	g.procs[pid] = &proc{pid: pid, stat: sf}
+}
+
+// read sums CPU ticks spent since the previous reading and current RSS over
+// the group's processes; a process that exited is dropped. It returns false
+// when there is nothing to report (no process, or the first reading).
+func (g *group) read(now time.Time) bool {
+	var dticks, rss uint64
+	any := false
+	for pid, p := range g.procs {
+		b, err := p.stat.read()
+		if err != nil {
+			p.stat.close()
+			delete(g.procs, pid)
+			continue
+		}
+		ps, err := parsePidStat(b)
+		if err != nil {
+			continue
+		}
+		if p.seen && ps.ticks >= p.last {
+			dticks += ps.ticks - p.last
+		}
+		p.last, p.seen = ps.ticks, true
+		rss += ps.rss * pageSize
+		any = true
+	}
+	prev := g.prevT
+	g.prevT = now
+	if !any || prev.IsZero() || !now.After(prev) {
+		return false
+	}
+	cpu := float64(dticks) / ticksPerSecond / now.Sub(prev).Seconds() * 100
+	g.values[sample.CPUPct] = round(cpu, 3)
+	g.values[sample.RSSBytes] = float64(rss)
+	return true
+}
+
+func (g *group) close() {
+	for pid, p := range g.procs {
+		p.stat.close()
+		delete(g.procs, pid)
+	}
+}
+
+// daemons follows the system daemons named on the command line. /proc is
+// rescanned every rescanEvery ticks (a daemon restarted in between is missed
+// for at most that long); between scans only the known PIDs are read.
+type daemons struct {
+	root   string
+	groups []*group
+	tick   uint64
+	comm   []byte
+}
+
+func newDaemons(root string, names []string) *daemons {
+	d := &daemons{root: root}
+	for _, n := range names {
+		d.groups = append(d.groups, newGroup(n))
+	}
+	return d
+}
+
+// matches says whether a process's comm (at most 15 bytes) is the daemon
+// name: exactly, or for k3s its "k3s-server"/"k3s-agent" forms. Shims
+// (containerd-shim) are not containerd.
+func matches(comm []byte, name string) bool {
+	if string(comm) == name {
+		return true
+	}
+	return name == "k3s" && bytes.HasPrefix(comm, []byte("k3s-"))
+}
+
+func (d *daemons) scan() {
+	ents, err := os.ReadDir(filepath.Join(d.root, "proc"))
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		comm, err := os.ReadFile(filepath.Join(d.root, "proc", e.Name(), "comm"))
+		if err != nil {
+			continue
+		}
+		comm = bytes.TrimSpace(comm)
+		for _, g := range d.groups {
+			if matches(comm, g.name) {
+				g.add(pid, filepath.Join(d.root, "proc", e.Name(), "stat"))
+			}
+		}
+	}
+}
+
+func (d *daemons) sample(now time.Time, out []sample.Series) []sample.Series {
+	if len(d.groups) == 0 {
+		return out
+	}
+	if d.tick%rescanEvery == 0 {
+		d.scan()
+	}
+	d.tick++
+	for _, g := range d.groups {
+		if g.read(now) {
+			out = append(out, sample.Series{Kind: sample.KindDaemon, Label: g.name, Values: g.values})
+		}
+	}
+	return out
+}
+
+func (d *daemons) close() {
+	for _, g := range d.groups {
+		g.close()
+	}
+}
+
+// ParseDaemons splits a --daemons list, dropping empty names.
+func ParseDaemons(s string) []string {
+	var out []string
+	for _, n := range strings.Split(s, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
