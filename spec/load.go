@@ -83,7 +83,7 @@ func decode(c *yamlpos.Checker, s *Spec, root *yaml.Node) {
 	}
 	if n := f["workload"]; n != nil {
 		s.Workload = defaultWorkload()
-		if section(c, s, n, "workload") && s.Workload.Kind == "" {
+		if f, ok := section(c, s, n, "workload"); ok && f["kind"] == nil {
 			c.Errorf(n, "workload.kind", "is required (kind: %s)", WorkloadWordCount)
 		}
 	}
@@ -95,24 +95,23 @@ func decode(c *yamlpos.Checker, s *Spec, root *yaml.Node) {
 
 // section decodes a mapping made only of scalar fields (orchestrator,
 // workload, a phase), through the setters the matrix uses too.
-func section(c *yamlpos.Checker, s *Spec, n *yaml.Node, path string, extra ...string) bool {
+func section(c *yamlpos.Checker, s *Spec, n *yaml.Node, path string) (map[string]*yaml.Node, bool) {
 	var known []string
 	for k := range scalars {
 		if rest, ok := strings.CutPrefix(k, path+"."); ok && !strings.Contains(rest, ".") {
 			known = append(known, rest)
 		}
 	}
-	known = append(known, extra...)
 	f, ok := c.Fields(n, path, known...)
 	if !ok {
-		return false
+		return nil, false
 	}
 	for k, v := range f {
 		if set := scalars[path+"."+k]; set != nil {
 			set(c, s, v, path+"."+k)
 		}
 	}
-	return true
+	return f, true
 }
 
 func decodePhases(c *yamlpos.Checker, s *Spec, n *yaml.Node) {

@@ -2,7 +2,6 @@ package spec
 
 import (
 	"sort"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -41,7 +40,7 @@ func decodeMatrix(c *yamlpos.Checker, s *Spec, n *yaml.Node) {
 		}
 		axis := Axis{Key: p.Key}
 		var nodes []valueNode
-		seen := map[string]int{}
+		seen := map[string]bool{}
 		good := true
 		for i, it := range items {
 			ip := yamlpos.Index(path, i)
@@ -50,12 +49,12 @@ func decodeMatrix(c *yamlpos.Checker, s *Spec, n *yaml.Node) {
 				good = false
 				continue
 			}
-			if j, dup := seen[it.Value]; dup {
-				c.Errorf(it, ip, "%q is already listed as value %s", it.Value, strconv.Itoa(j))
+			if seen[it.Value] {
+				c.Errorf(it, ip, "%q is listed twice", it.Value)
 				good = false
 				continue
 			}
-			seen[it.Value] = i
+			seen[it.Value] = true
 			axis.Values = append(axis.Values, it.Value)
 			nodes = append(nodes, it)
 		}

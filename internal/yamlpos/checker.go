@@ -38,7 +38,7 @@ func Parse(file string, data []byte) (root *yaml.Node, c *Checker) {
 			c.errs = append(c.errs, &Error{File: file, Line: 1, Col: 1, Msg: "the file is empty"})
 			return nil, c
 		}
-		c.syntax(err)
+		c.syntax(err, data)
 		return nil, c
 	}
 	var next yaml.Node
@@ -46,7 +46,7 @@ func Parse(file string, data []byte) (root *yaml.Node, c *Checker) {
 	case err == nil:
 		c.Errorf(&next, "", "only one YAML document is allowed per file (remove the second ---)")
 	case !errors.Is(err, io.EOF):
-		c.syntax(err)
+		c.syntax(err, data)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		c.errs = append(c.errs, &Error{File: file, Line: 1, Col: 1, Msg: "the file is empty"})
@@ -62,9 +62,11 @@ func Parse(file string, data []byte) (root *yaml.Node, c *Checker) {
 
 var syntaxLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// syntax turns a yaml.v3 parse error into a positioned Error. yaml.v3 only
-// gives a line (and not always), so the column is 1.
-func (c *Checker) syntax(err error) {
+// syntax turns a yaml.v3 parse error into a positioned Error. yaml.v3
+// gives a line only sometimes, and then often the line where the enclosing
+// construct started, so the line is found again by parsing prefixes (see
+// badLine). The column is 1.
+func (c *Checker) syntax(err error, data []byte) {
 	msg := err.Error()
 	line := 1
 	if m := syntaxLine.FindStringSubmatch(msg); m != nil {
@@ -74,6 +76,9 @@ func (c *Checker) syntax(err error) {
 		msg = m[2]
 	} else if len(msg) > 6 && msg[:6] == "yaml: " {
 		msg = msg[6:]
+	}
+	if n := badLine(data); n > 0 {
+		line = n
 	}
 	c.errs = append(c.errs, &Error{File: c.File, Line: line, Col: 1, Msg: "YAML syntax error: " + msg})
 }
@@ -118,4 +123,51 @@ func Join(path, key string) string {
 // Index appends a list index to a YAML path.
 func Index(path string, i int) string {
 	return path + "[" + strconv.Itoa(i) + "]"
+}
+
+// maxRescan bounds the files whose syntax errors are located by parsing
+// prefixes (quadratic in the file's size); larger ones keep yaml.v3's line.
+const maxRescan = 256 << 10
+
+// badLine is the first line after the longest prefix of whole lines that
+// still parses: where the file stops being YAML. It is 0 if unknown.
+func badLine(data []byte) int {
+	if len(data) > maxRescan {
+		return 0
+	}
+	ends := []int{0} // ends[k] = length of the first k lines
+	for i, b := range data {
+		if b == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	if ends[len(ends)-1] != len(data) {
+		ends = append(ends, len(data))
+	}
+	for k := len(ends) - 2; k >= 0; k-- {
+		if parsesAll(data[:ends[k]]) {
+			return k + 1
+		}
+	}
+	return 0
+}
+
+// parsesAll reports whether every document in data parses.
+func parsesAll(data []byte) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			return true
+		}
+		if err != nil {
+			return false
+		}
+	}
 }
