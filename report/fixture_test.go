@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -131,7 +133,8 @@ func writeTrials(t *testing.T, w *results.Writer, dir string, hosts []fixtureHos
 		ev(results.Event{Type: results.EventTrialStart, Trial: tr.id})
 		ev(results.Event{Type: results.EventPhaseStart, Trial: tr.id, Phase: "setup"})
 		now = now.Add(2 * time.Second)
-		for host, names := range tr.containers {
+		for _, host := range slices.Sorted(maps.Keys(tr.containers)) {
+			names := tr.containers[host]
 			for _, n := range names {
 				ev(results.Event{Type: results.EventContainer, Host: host, Data: map[string]any{
 					"id": containerID(host, n), "name": "/" + n, "image": "edgerig/idle:1", "service": n[:len(n)-2],
@@ -216,7 +219,7 @@ func fixtureRecord(h fixtureHost, hi, ti, tick int, tr fixtureTrial, seq uint64,
 	}
 	for i, n := range tr.containers[h.name] {
 		r.Series = append(r.Series, sample.Series{Kind: sample.KindContainer, Label: containerID(h.name, n),
-			Values: map[string]float64{sample.CPUPct: 0.8 + float64(i) + wave(0.4),
+			Values: map[string]float64{sample.CPUPct: 1.2 + float64(i) + 0.5*wave(0.4),
 				sample.MemUsageBytes: (30 + 12*float64(i)) * (1 << 20), sample.MemWorkingSet: (22 + 12*float64(i) + float64(tick%4)) * (1 << 20)}})
 	}
 	return r

@@ -27,16 +27,17 @@ const (
 // It returns the number of pages.
 func writePDF(path, summaryText string, figs []*figure) (int, error) {
 	c := vgpdf.New(pageWidth, pageHeight)
+	pc := pdfCanvas{c}
 	pages := textPages(summaryText)
 	for i, lines := range pages {
 		if i > 0 {
 			c.NextPage()
 		}
-		drawText(draw.New(c), lines)
+		drawText(draw.New(pc), lines)
 	}
 	for _, f := range figs {
 		c.NextPage()
-		f.draw(draw.Crop(draw.New(c), pageMargin, -pageMargin, pageMargin, -pageMargin))
+		f.draw(draw.Crop(draw.New(pc), pageMargin, -pageMargin, pageMargin, -pageMargin))
 	}
 	if err := writeCanvas(path, c); err != nil {
 		return 0, fmt.Errorf("write PDF: %w", err)

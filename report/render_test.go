@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -135,5 +134,14 @@ func TestPDFPoppler(t *testing.T) {
 	require.NotNil(t, m, string(info))
 	n, _ := strconv.Atoi(m[1])
 	require.Equal(t, len(textPages(markdown(s, nil)))+5, n)
-	require.True(t, strings.Contains(string(info), "Page size:"), string(info))
+	require.Contains(t, string(info), "Page size:")
+
+	// The text pages read back as the report's words, non-ASCII included
+	// (vgpdf needs them in Windows-1252: see pdfCanvas).
+	testenv.Command(t, "pdftotext")
+	txt, err := exec.Command("pdftotext", "-f", "1", "-l", "1", "-layout", filepath.Join(out, PDFFile), "-").CombinedOutput()
+	require.NoError(t, err, string(txt))
+	for _, want := range []string{"idle-local — edgerig report", "Status: completed", "+3.000 ms ± 0.400 ms", "orchestrator.kind=swarm"} {
+		require.Contains(t, string(txt), want)
+	}
 }

@@ -24,13 +24,14 @@ type trace struct {
 // intervals during which a host was lost (hostStyle gives its color).
 func timeFigure(name, title, ylabel string, data []*trialData, pick func(*trialData) []trace, hostStyle map[string]int) (*figure, error) {
 	f := &figure{Name: name, Title: title}
-	ymax, xmax := 0.0, 0.0
+	ymin, ymax, xmax := 0.0, 0.0, 0.0
 	traces := make([][]trace, len(data))
 	for i, td := range data {
 		traces[i] = pick(td)
 		for _, tr := range traces[i] {
 			for j, v := range tr.V {
 				ymax = math.Max(ymax, v)
+				ymin = math.Min(ymin, v)
 				xmax = math.Max(xmax, tr.T[j])
 			}
 		}
@@ -50,9 +51,6 @@ func timeFigure(name, title, ylabel string, data []*trialData, pick func(*trialD
 		}
 		p.X.Label.Text = "seconds since the measure phase started"
 		p.Y.Label.Text = ylabel
-		p.X.Min, p.X.Max = 0, xmax
-		// Room above the highest value for the legend.
-		p.Y.Min, p.Y.Max = 0, ymax*1.25
 		p.X.Tick.Marker, p.Y.Tick.Marker = niceTicks{}, niceTicks{}
 		p.Add(plotter.NewGrid())
 		p.Legend.Top = true
@@ -68,6 +66,10 @@ func timeFigure(name, title, ylabel string, data []*trialData, pick func(*trialD
 		if len(traces[i]) == 0 {
 			p.Title.Text += " — no samples"
 		}
+		// Set last: adding plotters widens the axes to their data, and every
+		// panel must share one scale. Room above the highest value for the legend.
+		p.X.Min, p.X.Max = 0, xmax
+		p.Y.Min, p.Y.Max = ymin, ymax+(ymax-ymin)*0.25
 		f.Panels = append(f.Panels, p)
 	}
 	return f, nil
