@@ -27,6 +27,7 @@ type testbedKind struct {
 func testbedKinds() map[string]testbedKind {
 	return map[string]testbedKind{
 		"containers": {"N Debian containers with sshd and their own dockerd, on one bridge", containersUp, containersDown},
+		"qemu":       {"emulated ARM hosts (arm64, armv7) with sshd on 127.0.0.1 ports", qemuUp, qemuDown},
 	}
 }
 

@@ -10,10 +10,10 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// inventory is the part of package inventory's hosts.yaml that a QEMU
+// hostsFile is the part of package inventory's hosts.yaml that a QEMU
 // testbed fills in. It is declared here, not imported, so that the testbed
 // writes the documented file format and depends on no reader of it.
-type inventory struct {
+type hostsFile struct {
 	Defaults       invDefaults         `yaml:"defaults"`
 	Hosts          []invHost           `yaml:"hosts"`
 	Testbeds       map[string][]string `yaml:"testbeds"`
@@ -28,20 +28,35 @@ type invDefaults struct {
 
 type invHost struct {
 	Name    string            `yaml:"name"`
-	Address string            `yaml:"address"`
-	Port    int               `yaml:"port"`
+	Local   bool              `yaml:"local,omitempty"`
+	Address string            `yaml:"address,omitempty"`
+	Port    int               `yaml:"port,omitempty"`
 	Roles   []string          `yaml:"roles"`
 	Labels  map[string]string `yaml:"labels"`
 }
 
+// Testbeds of the inventory: the emulated hosts alone, and with this
+// machine (the runner's own host, reached without SSH) beside them, as the
+// ARM smoke experiment runs.
+const (
+	TestbedName       = "qemu"
+	TestbedWithLocal  = "qemu-and-local"
+	localHostName     = "local"
+	localHostRole     = "master"
+	localHostHardware = "this-machine"
+)
+
 // renderInventory is DIR/hosts.yaml for vms: every VM a worker, labelled
-// with its emulated hardware, all in the testbed "qemu". Paths are relative
-// to the file, so the directory can be moved or read from elsewhere.
+// with its emulated hardware, all in the testbed "qemu"; this machine is
+// the master of the testbed "qemu-and-local". Paths are relative to the
+// file, so the directory can be moved or read from elsewhere.
 func renderInventory(vms []*VM) ([]byte, error) {
-	inv := inventory{
-		Defaults:       invDefaults{User: "root", Identity: userKeyFile, KnownHosts: "known_hosts"},
-		Testbeds:       map[string][]string{"qemu": nil},
-		DefaultTestbed: "qemu",
+	inv := hostsFile{
+		Defaults: invDefaults{User: "root", Identity: userKeyFile, KnownHosts: "known_hosts"},
+		Hosts: []invHost{{Name: localHostName, Local: true, Roles: []string{localHostRole},
+			Labels: map[string]string{"hardware": localHostHardware}}},
+		Testbeds:       map[string][]string{TestbedName: nil, TestbedWithLocal: {localHostName}},
+		DefaultTestbed: TestbedName,
 	}
 	for _, v := range vms {
 		a, err := LookupArch(v.Arch)
@@ -52,7 +67,8 @@ func renderInventory(vms []*VM) ([]byte, error) {
 			Name: v.Name, Address: "127.0.0.1", Port: v.Port, Roles: []string{"worker"},
 			Labels: map[string]string{"hardware": a.Hardware, "arch": a.Uname},
 		})
-		inv.Testbeds["qemu"] = append(inv.Testbeds["qemu"], v.Name)
+		inv.Testbeds[TestbedName] = append(inv.Testbeds[TestbedName], v.Name)
+		inv.Testbeds[TestbedWithLocal] = append(inv.Testbeds[TestbedWithLocal], v.Name)
 	}
 	b, err := yaml.Marshal(inv)
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/edgerig/edgerig/inventory"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -34,6 +36,24 @@ func TestRenderInventory(t *testing.T) {
 	b, err := renderInventory(testVMs())
 	require.NoError(t, err)
 	golden(t, "hosts.yaml", b)
+
+	// What package inventory (the runner's reader) makes of it.
+	path := filepath.Join(t.TempDir(), "hosts.yaml")
+	require.NoError(t, os.WriteFile(path, b, 0o644))
+	inv, err := inventory.Load(path)
+	require.NoError(t, err)
+	hosts, err := inv.Testbed("")
+	require.NoError(t, err)
+	require.Len(t, hosts, 2)
+	require.Equal(t, "arm64-1", hosts[0].Name)
+	require.Equal(t, 22001, hosts[0].Port)
+	require.Equal(t, filepath.Join(filepath.Dir(path), "id_ed25519"), hosts[0].Identity)
+	require.Equal(t, filepath.Join(filepath.Dir(path), "known_hosts"), hosts[1].KnownHosts)
+	require.Equal(t, "qemu-armv7", hosts[1].Labels["hardware"])
+	withLocal, err := inv.Testbed(TestbedWithLocal)
+	require.NoError(t, err)
+	require.Len(t, withLocal, 3)
+	require.True(t, withLocal[0].Local)
 	golden(t, "known_hosts", renderKnownHosts(testVMs()))
 }
 

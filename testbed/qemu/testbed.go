@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -79,6 +80,7 @@ func Up(ctx context.Context, o Options) (*Testbed, error) {
 		vm   *VM
 	}
 	var nodes []node
+	count := map[string]int{} // an arch listed twice adds nodes after the first ones
 	for _, name := range o.Arches {
 		a, err := LookupArch(name)
 		if err != nil {
@@ -93,8 +95,9 @@ func Up(ctx context.Context, o Options) (*Testbed, error) {
 		if err != nil {
 			return nil, fmt.Errorf("qemu testbed: %w", err)
 		}
-		for i := 1; i <= o.Nodes; i++ {
-			name := a.Name + "-" + strconv.Itoa(i)
+		for range o.Nodes {
+			count[a.Name]++
+			name := a.Name + "-" + strconv.Itoa(count[a.Name])
 			nodes = append(nodes, node{a, im, &VM{Name: name, Arch: a.Name, Dir: filepath.Join(o.Dir, name), HostKey: im.Manifest.HostKey}})
 		}
 	}
@@ -116,7 +119,7 @@ func Up(ctx context.Context, o Options) (*Testbed, error) {
 		}
 		n.vm.Port = port
 		seed := seedFiles{hostname: n.vm.Name, authorizedKeys: authorized}
-		if i > 0 && nodes[i-1].arch.Name == n.arch.Name {
+		if !strings.HasSuffix(n.vm.Name, "-1") {
 			// Several copies of one image: each gets a host key of its own.
 			if seed.hostKey, seed.hostKeyPub, err = newHostKey(n.vm.Name); err != nil {
 				return fail(err)
@@ -210,11 +213,17 @@ func (tb *Testbed) save() error {
 
 func (tb *Testbed) running() bool {
 	for _, v := range tb.VMs {
-		if pid, err := readPid(v.PidFile()); err == nil && ours(pid, v.PidFile()) {
+		if v.alive() {
 			return true
 		}
 	}
 	return false
+}
+
+// alive reports whether v's QEMU is still running.
+func (v *VM) alive() bool {
+	pid, err := readPid(v.PidFile())
+	return err == nil && ours(pid, v.PidFile())
 }
 
 // Down stops every VM of the testbed and removes their overlays; serial

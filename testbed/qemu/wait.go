@@ -32,8 +32,7 @@ func waitSSH(ctx context.Context, v *VM, signer ssh.Signer, timeout time.Duratio
 	defer cancel()
 	var last error
 	for {
-		pid, err := readPid(v.PidFile())
-		if err != nil || !ours(pid, v.PidFile()) {
+		if !v.alive() {
 			return "", fmt.Errorf("%s: qemu exited before SSH answered on %s (last SSH error: %v)%s", v.Name, v.Addr(), last, serialTail(v))
 		}
 		out, err := sshUname(ctx, v.Addr(), cfg)
