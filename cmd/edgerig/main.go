@@ -22,6 +22,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"version": {"print edgerig's version", runVersion},
+		"testbed": {"bring a local testbed (containers, qemu) up or down", runTestbed},
 	}
 }
 
