@@ -1,0 +1,171 @@
+package probes
+
+import (
+	"encoding/json"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/edgerig/edgerig/sample"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+
+// copyTree copies a captured tree into a temporary directory that the test
+// may change between two ticks.
+func copyTree(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	require.NoError(t, err)
+	return dst
+}
+
+// advance makes the tree look one tick later: the second /proc/stat
+// capture (stat.2) when there is one, and every container's CPU counter
+// moved on by 100 ms more than the previous one's (in path order), so that
+// each reads a different, known share of a core over one second.
+func advance(t *testing.T, root string) {
+	t.Helper()
+	if b, err := os.ReadFile(filepath.Join(root, "proc/stat.2")); err == nil {
+		require.NoError(t, os.WriteFile(filepath.Join(root, "proc/stat"), b, 0o644))
+	}
+	var cpuFiles []string
+	require.NoError(t, filepath.WalkDir(filepath.Join(root, "sys"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && (d.Name() == "cpuacct.usage" || d.Name() == "cpu.stat") {
+			cpuFiles = append(cpuFiles, p)
+		}
+		return err
+	}))
+	sort.Strings(cpuFiles)
+	for i, p := range cpuFiles {
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		add := uint64(i+1) * 100_000_000 // ns
+		var out string
+		if filepath.Base(p) == "cpuacct.usage" {
+			v, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+			require.NoError(t, err)
+			out = strconv.FormatUint(v+add, 10) + "\n"
+		} else {
+			lines := strings.Split(string(b), "\n")
+			for j, l := range lines {
+				if f := strings.Fields(l); len(f) == 2 && f[0] == "usage_usec" {
+					v, err := strconv.ParseUint(f[1], 10, 64)
+					require.NoError(t, err)
+					lines[j] = "usage_usec " + strconv.FormatUint(v+add/1000, 10)
+				}
+			}
+			out = strings.Join(lines, "\n")
+		}
+		require.NoError(t, os.WriteFile(p, []byte(out), 0o644))
+	}
+}
+
+// TestSamplerGolden runs the whole sampler on captured trees: this Debian
+// VM's cgroup v1 (cgroupfs driver), a cgroup v2 Pi-like host (systemd
+// driver, kubepods.slice and k3s's kubepods), and a docker-in-docker testbed
+// node seen with its cgroup prefix stripped by the mount (dind-sub) or not
+// (dind-full, where a neighbour node's containers must stay invisible).
+func TestSamplerGolden(t *testing.T) {
+	for _, tree := range []string{"v1", "v2", "dind-sub", "dind-full"} {
+		t.Run(tree, func(t *testing.T) {
+			root := copyTree(t, filepath.Join("testdata", tree))
+			s, err := New(Options{Root: root, Containers: true, Daemons: []string{"dockerd", "containerd", "kubelet"}})
+			require.NoError(t, err)
+			defer s.Close()
+			t0 := time.Unix(1_700_000_000, 0)
+			_, ok, err := s.Sample(t0)
+			require.NoError(t, err)
+			require.False(t, ok, "the first tick only primes the counters")
+			advance(t, root)
+			rec, ok, err := s.Sample(t0.Add(time.Second))
+			require.NoError(t, err)
+			require.True(t, ok)
+			require.Equal(t, uint64(1), rec.Seq)
+
+			// The probe's own series measures this test process: drop it,
+			// but check it is there.
+			var kept []sample.Series
+			sawProbe := false
+			for _, se := range rec.Series {
+				if se.Kind == sample.KindProbe {
+					sawProbe = true
+					require.Greater(t, se.Values[sample.RSSBytes], 0.0)
+					continue
+				}
+				kept = append(kept, se)
+			}
+			require.True(t, sawProbe)
+			rec.Series = kept
+			got, err := json.MarshalIndent(rec, "", " ")
+			require.NoError(t, err)
+			golden := filepath.Join("testdata", "golden", tree+".json")
+			if *update {
+				require.NoError(t, os.MkdirAll(filepath.Dir(golden), 0o755))
+				require.NoError(t, os.WriteFile(golden, append(got, '\n'), 0o644))
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err)
+			require.JSONEq(t, string(want), string(got))
+		})
+	}
+}
+
+// TestContainerDisappears removes a container's cgroup between ticks, as
+// runc does when a container stops: it must be gone from the next record.
+func TestContainerDisappears(t *testing.T) {
+	root := copyTree(t, filepath.Join("testdata", "v1"))
+	s, err := New(Options{Root: root, Containers: true})
+	require.NoError(t, err)
+	defer s.Close()
+	t0 := time.Unix(1_700_000_000, 0)
+	_, _, err = s.Sample(t0)
+	require.NoError(t, err)
+	rec, ok, err := s.Sample(t0.Add(time.Second))
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Len(t, containerIDs(rec), 3)
+	gone := "16fd1e8f34ffd47b409e52dac8ecaf82ef49d2c1e48cb0fafc21ee758fff5282"
+	for _, h := range []string{"cpuacct", "memory"} {
+		require.NoError(t, os.RemoveAll(filepath.Join(root, "sys/fs/cgroup", h, "docker", gone)))
+	}
+	rec, ok, err = s.Sample(t0.Add(2 * time.Second))
+	require.NoError(t, err)
+	require.True(t, ok)
+	ids := containerIDs(rec)
+	require.Len(t, ids, 2)
+	require.NotContains(t, ids, gone)
+	require.Equal(t, uint64(2), rec.Seq)
+}
+
+func containerIDs(rec sample.Record) []string {
+	var ids []string
+	for _, s := range rec.Series {
+		if s.Kind == sample.KindContainer {
+			ids = append(ids, s.Label)
+		}
+	}
+	return ids
+}
