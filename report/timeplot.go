@@ -92,7 +92,7 @@ func addShades(p *plot.Plot, td *trialData, hostStyle map[string]int) error {
 // addTrace draws tr as lines broken where samples are missing (a lost
 // node, a gap), so that no line pretends to know values it never saw.
 func addTrace(p *plot.Plot, tr trace) error {
-	for k, seg := range segments(tr.T, tr.V) {
+	for k, seg := range chunks(segments(tr.T, tr.V)) {
 		l, err := plotter.NewLine(seg)
 		if err != nil {
 			return fmt.Errorf("%s: %w", tr.Name, err)
@@ -133,4 +133,23 @@ func segments(t, v []float64) []plotter.XYs {
 		cur = append(cur, plotter.XY{X: t[i], Y: v[i]})
 	}
 	return append(out, cur)
+}
+
+// chunkLen bounds the points of one stroked path. gonum's PNG canvas
+// (freetype's rasterizer) takes time quadratic in a path's length: a ten
+// minute series of 600 points as one path took seconds to draw.
+const chunkLen = 40
+
+// chunks cuts segments into paths of at most chunkLen points that share
+// their end points, so the line looks unbroken.
+func chunks(segs []plotter.XYs) []plotter.XYs {
+	var out []plotter.XYs
+	for _, s := range segs {
+		for len(s) > chunkLen {
+			out = append(out, s[:chunkLen])
+			s = s[chunkLen-1:]
+		}
+		out = append(out, s)
+	}
+	return out
 }
