@@ -139,12 +139,14 @@ func (l *loader) host(n *yaml.Node, path string, def Host) {
 	if v := f["roles"]; v != nil {
 		if roles, ok := l.c.Strings(v, path+".roles", yamlpos.CheckName); ok {
 			h.Roles = roles
+		}
+		if v.Kind == yaml.SequenceNode {
 			seen := map[string]bool{}
-			for i, r := range roles {
-				if seen[r] {
-					l.c.Errorf(v.Content[i], yamlpos.Index(path+".roles", i), "role %q is listed twice", r)
+			for i, it := range v.Content {
+				if it.Kind == yaml.ScalarNode && seen[it.Value] {
+					l.c.Errorf(it, yamlpos.Index(path+".roles", i), "role %q is listed twice", it.Value)
 				}
-				seen[r] = true
+				seen[it.Value] = true
 			}
 		}
 	}

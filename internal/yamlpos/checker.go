@@ -125,16 +125,14 @@ func Index(path string, i int) string {
 	return path + "[" + strconv.Itoa(i) + "]"
 }
 
-// maxRescan bounds the files whose syntax errors are located by parsing
-// prefixes (quadratic in the file's size); larger ones keep yaml.v3's line.
-const maxRescan = 256 << 10
+// rescanBudget bounds the bytes parsed again to locate a syntax error
+// (quadratic in the worst case: an unclosed flow mapping over every line);
+// beyond it the error keeps yaml.v3's line.
+const rescanBudget = 1 << 20
 
 // badLine is the first line after the longest prefix of whole lines that
 // still parses: where the file stops being YAML. It is 0 if unknown.
 func badLine(data []byte) int {
-	if len(data) > maxRescan {
-		return 0
-	}
 	ends := []int{0} // ends[k] = length of the first k lines
 	for i, b := range data {
 		if b == '\n' {
@@ -144,7 +142,11 @@ func badLine(data []byte) int {
 	if ends[len(ends)-1] != len(data) {
 		ends = append(ends, len(data))
 	}
+	budget := rescanBudget
 	for k := len(ends) - 2; k >= 0; k-- {
+		if budget -= ends[k]; budget < 0 {
+			return 0
+		}
 		if parsesAll(data[:ends[k]]) {
 			return k + 1
 		}
