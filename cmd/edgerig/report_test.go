@@ -81,3 +81,15 @@ func TestReportCommandUsage(t *testing.T) {
 	require.Equal(t, 0, code)
 	require.Contains(t, out+errOut, "Usage: edgerig report")
 }
+
+func TestCompareCommand(t *testing.T) {
+	a, b := copyRun(t, "idle-3hosts"), copyRun(t, "aborted")
+	out, errOut, code := edgerig("compare", a, b)
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, errOut, "reported as aborted")
+	require.Contains(t, out, "| trial ")
+	require.Contains(t, out, "idle-3hosts (rpi3)")
+	require.Contains(t, out, "| orchestrator.kind=none  | master | host CPU %")
+	_, _, code = edgerig("compare", a)
+	require.Equal(t, 2, code)
+}
