@@ -23,6 +23,8 @@ func commands() map[string]command {
 	return map[string]command{
 		"version": {"print edgerig's version", runVersion},
 		"testbed": {"bring a local testbed (containers, qemu) up or down", runTestbed},
+		"report":  {"render a run directory's figures, tables and PDF (reads only the directory)", runReport},
+		"compare": {"put runs side by side (e.g. by hardware) with ratios", runCompare},
 	}
 }
 
