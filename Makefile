@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/edgerig/edgerig/internal/version.Version=$(VERSION)
 export EDGERIG_CACHE := $(CACHE)
 
-.PHONY: all deps build probes run test test-unit bench bench-probe fmt vet clean
+.PHONY: all deps build probes run test test-unit bench bench-probe fmt vet clean smoke-arm
 
 all: build
 
@@ -36,6 +36,13 @@ run: deps build probes
 test: deps build probes
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 60m ./...
+
+# The ARM smoke run: an emulated arm64 and an emulated armv7 host (QEMU,
+# images built once and cached under $(CACHE)/qemu) beside this machine,
+# experiments/smoke-arm.yaml across all three, and a check that the report
+# shows both ARM hosts with samples and the probe's overhead on each.
+smoke-arm: deps build probes
+	EDGERIG_SMOKE_ARM=1 $(GO) test -count=1 -timeout 80m -run '^TestSmokeARM$$' -v ./testbed/qemu/
 
 test-unit:
 	$(GO) test -short -count=1 ./...
