@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,9 +46,9 @@ func TestReportCommand(t *testing.T) {
 			if tt.flagsFirst {
 				args = []string{"report", "--results", resultsMD, dir}
 			}
-			out, errOut, code := edgerig(args...)
+			out, errOut, code := reportCLI(args...)
 			require.Equal(t, 0, code, errOut)
-			require.Equal(t, filepath.Join(dir, "report"), lastLine(out))
+			require.Equal(t, filepath.Join(dir, "report"), reportLastLine(out))
 			for _, w := range tt.wantStderr {
 				require.Contains(t, errOut, w)
 			}
@@ -69,27 +70,39 @@ func TestReportCommand(t *testing.T) {
 }
 
 func TestReportCommandUsage(t *testing.T) {
-	_, errOut, code := edgerig("report")
+	_, errOut, code := reportCLI("report")
 	require.Equal(t, 2, code)
 	require.Contains(t, errOut, "Usage: edgerig report RUNDIR")
-	_, _, code = edgerig("report", "a", "b")
+	_, _, code = reportCLI("report", "a", "b")
 	require.Equal(t, 2, code)
-	_, errOut, code = edgerig("report", filepath.Join(t.TempDir(), "missing"))
+	_, errOut, code = reportCLI("report", filepath.Join(t.TempDir(), "missing"))
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, "manifest.json")
-	out, errOut, code := edgerig("report", "--help")
+	out, errOut, code := reportCLI("report", "--help")
 	require.Equal(t, 0, code)
 	require.Contains(t, out+errOut, "Usage: edgerig report")
 }
 
 func TestCompareCommand(t *testing.T) {
 	a, b := copyRun(t, "idle-3hosts"), copyRun(t, "aborted")
-	out, errOut, code := edgerig("compare", a, b)
+	out, errOut, code := reportCLI("compare", a, b)
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, errOut, "reported as aborted")
 	require.Contains(t, out, "| trial ")
 	require.Contains(t, out, "idle-3hosts (rpi3)")
 	require.Contains(t, out, "| orchestrator.kind=none  | master | host CPU %")
-	_, _, code = edgerig("compare", a)
+	_, _, code = reportCLI("compare", a)
 	require.Equal(t, 2, code)
+}
+
+// reportCLI runs the CLI in-process and returns stdout, stderr, exit code.
+func reportCLI(args ...string) (string, string, int) {
+	var out, errb bytes.Buffer
+	code := realMain(args, &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func reportLastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
 }
