@@ -21,10 +21,12 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"version": {"print edgerig's version", runVersion},
-		"testbed": {"bring a local testbed (containers, qemu) up or down", runTestbed},
-		"report":  {"render a run directory's figures, tables and PDF (reads only the directory)", runReport},
-		"compare": {"put runs side by side (e.g. by hardware) with ratios", runCompare},
+		"version":  {"print edgerig's version", runVersion},
+		"testbed":  {"bring a local testbed (containers, qemu) up or down", runTestbed},
+		"validate": {"check experiment specs and inventories without running anything", runValidate},
+		"run":      {"run an experiment on a testbed and render its report", runRun},
+		"report":   {"render a run directory's figures, tables and PDF (reads only the directory)", runReport},
+		"compare":  {"put runs side by side (e.g. by hardware) with ratios", runCompare},
 	}
 }
 

@@ -1,0 +1,27 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestValidate(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("name: x\nphases:\n  measure: {duration: 6o s}\nbogus: 1\n"), 0o644))
+
+	out, errOut, code := edgerig("validate", "../../experiments/idle-local.yaml")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "idle-local.yaml: valid: idle-local, 2 trial(s)")
+
+	_, errOut, code = edgerig("validate", bad)
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, bad+":3:23: phases.measure.duration:")
+	require.Contains(t, errOut, bad+":4:1: bogus:")
+
+	_, _, code = edgerig("validate", filepath.Join(dir, "missing.yaml"))
+	require.Equal(t, 2, code)
+}

@@ -1,0 +1,236 @@
+// Package runner carries out a planned experiment: for every trial it runs
+// the phases setup → settle → measure → teardown on the hosts of a testbed,
+// while a probe on every host streams samples into the run directory.
+//
+// Teardown always runs — after a failed phase, and after SIGINT/SIGTERM
+// (the caller cancels ctx) — and the run directory keeps every sample
+// received; an interrupted run is marked aborted, a failed one failed.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/edgerig/edgerig/internal/version"
+	"github.com/edgerig/edgerig/inventory"
+	"github.com/edgerig/edgerig/results"
+	"github.com/edgerig/edgerig/spec"
+	"github.com/edgerig/edgerig/transport"
+)
+
+// Config is everything one run needs. The CLI fills it; tests fill it
+// with what they need.
+type Config struct {
+	Spec    *spec.Spec
+	Testbed string
+	Hosts   []inventory.Host
+	// OutDir is the parent of run directories; each run makes a new
+	// directory NAME-YYYYMMDD-HHMMSS inside it.
+	OutDir string
+	Quick  bool
+	// ProbesDir holds the probe builds, edgerig-probe-linux-ARCH.
+	ProbesDir string
+	// Progress receives human-readable progress lines (stderr).
+	Progress io.Writer
+
+	// Connect opens the transport to a host.
+	Connect func(ctx context.Context, h inventory.Host) (transport.Transport, error)
+	// Facts learns what a host is (arch above all: it picks the probe build).
+	Facts func(ctx context.Context, t transport.Transport) (results.HostFacts, error)
+	// Clock measures host clock − runner clock and its error bound; probe
+	// is the placed probe's path on the host, for its `clock` mode.
+	Clock func(ctx context.Context, t transport.Transport, probe string) (offset, bound time.Duration, err error)
+
+	// RemoteDir is where probes and their spools live on each host.
+	RemoteDir string
+	// ProgressEvery is how often a progress line is printed; 5 s when zero.
+	ProgressEvery time.Duration
+}
+
+// DefaultRemoteDir is where probes and their spools live on each host
+// unless Config.RemoteDir says otherwise.
+const DefaultRemoteDir = "/tmp/edgerig-agent"
+
+// ErrInterrupted is returned (wrapped) when ctx was cancelled: the run
+// directory is marked aborted.
+var ErrInterrupted = errors.New("interrupted")
+
+// run is the state of one run.
+type run struct {
+	cfg    Config
+	w      *results.Writer
+	tl     timeline
+	hosts  []*hostConn
+	trials []spec.Trial
+
+	mu       sync.Mutex
+	current  string // progress: "trial 1/2 (...) measure"
+	phaseEnd time.Time
+	phaseLen time.Duration
+}
+
+// Run carries out cfg.Spec and returns the run directory, which exists
+// whenever Run got far enough to create it (also on error).
+func Run(ctx context.Context, cfg Config) (string, error) {
+	if cfg.Progress == nil {
+		cfg.Progress = io.Discard
+	}
+	if cfg.RemoteDir == "" {
+		cfg.RemoteDir = DefaultRemoteDir
+	}
+	if cfg.ProgressEvery == 0 {
+		cfg.ProgressEvery = 5 * time.Second
+	}
+	r := &run{cfg: cfg, trials: cfg.Spec.Trials()}
+	if err := r.check(); err != nil {
+		return "", err
+	}
+	dir, err := r.create()
+	if err != nil {
+		return "", err
+	}
+	err = r.execute(ctx)
+	status, msg := results.StatusCompleted, ""
+	switch {
+	case errors.Is(err, ErrInterrupted):
+		status, msg = results.StatusAborted, err.Error()
+	case err != nil:
+		status, msg = results.StatusFailed, err.Error()
+	}
+	_ = r.w.Event(results.Event{Type: results.EventRunEnd, Message: status})
+	if cerr := r.w.Close(status, msg); cerr != nil && err == nil {
+		err = cerr
+	}
+	r.printf("run %s: %s", status, dir)
+	return dir, err
+}
+
+// check refuses, before anything is touched, what this runner cannot do.
+func (r *run) check() error {
+	if len(r.cfg.Hosts) == 0 {
+		return fmt.Errorf("testbed %q has no hosts", r.cfg.Testbed)
+	}
+	for _, tr := range r.trials {
+		o := tr.Spec.Orchestrator
+		switch o.Kind {
+		case "none", "":
+		case "swarm":
+			if n := len(r.withRole(o.MasterRole)); n != 1 {
+				return fmt.Errorf("trial %s: orchestrator swarm needs exactly one host with role %q in testbed %q, found %d", tr.ID, o.MasterRole, r.cfg.Testbed, n)
+			}
+		default:
+			return fmt.Errorf("trial %s: orchestrator %q is not supported by this runner yet (supported: none, swarm)", tr.ID, o.Kind)
+		}
+		for i, st := range tr.Spec.Steps {
+			found := false
+			for _, role := range st.Roles {
+				found = found || len(r.withRole(role)) > 0
+			}
+			if !found {
+				return fmt.Errorf("steps[%d]: no host of testbed %q has any of the roles %v", i, r.cfg.Testbed, st.Roles)
+			}
+		}
+	}
+	return nil
+}
+
+func (r *run) withRole(role string) []inventory.Host {
+	var hs []inventory.Host
+	for _, h := range r.cfg.Hosts {
+		if inventory.HasRole(h, role) {
+			hs = append(hs, h)
+		}
+	}
+	return hs
+}
+
+func (r *run) create() (string, error) {
+	s := r.cfg.Spec
+	start := time.Now()
+	base := filepath.Join(r.cfg.OutDir, s.Name+"-"+start.Format("20060102-150405"))
+	dir := base
+	for i := 2; ; i++ {
+		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		dir = fmt.Sprintf("%s-%d", base, i)
+	}
+	m := results.Manifest{
+		Experiment:  s.Name,
+		Description: s.Description,
+		SpecPath:    s.Path,
+		Testbed:     r.cfg.Testbed,
+		Quick:       r.cfg.Quick,
+		Tool:        results.Tool{Version: version.String(), GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH},
+		Reference:   s.Reference,
+		Start:       start,
+	}
+	for _, tr := range r.trials {
+		m.Trials = append(m.Trials, results.Trial{ID: tr.ID, Params: tr.Params, Repeat: tr.Repeat, Phases: r.plannedPhases(tr)})
+	}
+	for _, h := range r.cfg.Hosts {
+		m.Hosts = append(m.Hosts, results.HostFacts{Name: h.Name, Address: h.Address, Roles: h.Roles, Labels: h.Labels})
+	}
+	w, err := results.Create(dir, m, s.Source)
+	if err != nil {
+		return "", err
+	}
+	r.w = w
+	_ = w.Event(results.Event{Type: results.EventRunStart, Message: s.Name})
+	r.printf("run directory %s", dir)
+	return dir, nil
+}
+
+func (r *run) plannedPhases(tr spec.Trial) []results.Phase {
+	p := tr.Spec.Phases
+	return []results.Phase{
+		{Name: "setup", Timeout: p.Setup.Timeout},
+		{Name: "settle", Duration: p.Settle.Length(r.cfg.Quick)},
+		{Name: "measure", Duration: p.Measure.Length(r.cfg.Quick)},
+		{Name: "teardown", Timeout: p.Teardown.Timeout},
+	}
+}
+
+// execute connects, places probes, runs every trial and always stops the
+// probes and closes the connections it opened.
+func (r *run) execute(ctx context.Context) (err error) {
+	stopProgress := r.startProgress()
+	defer stopProgress()
+	defer r.closeHosts()
+	if err := r.connect(ctx); err != nil {
+		return r.interrupted(ctx, err)
+	}
+	defer func() {
+		if serr := r.stopProbes(); serr != nil && err == nil {
+			err = serr
+		}
+	}()
+	if err := r.startProbes(ctx); err != nil {
+		return r.interrupted(ctx, err)
+	}
+	for i, tr := range r.trials {
+		if err := r.trial(ctx, i, tr); err != nil {
+			return r.interrupted(ctx, err)
+		}
+	}
+	return nil
+}
+
+// interrupted turns an error caused by cancellation into ErrInterrupted.
+func (r *run) interrupted(ctx context.Context, err error) error {
+	if ctx.Err() != nil && !errors.Is(err, ErrInterrupted) {
+		return fmt.Errorf("%w: %v", ErrInterrupted, err)
+	}
+	return err
+}
+
+func (r *run) printf(format string, args ...any) {
+	fmt.Fprintf(r.cfg.Progress, "edgerig: "+format+"\n", args...)
+}

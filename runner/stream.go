@@ -1,0 +1,167 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/edgerig/edgerig/results"
+	"github.com/edgerig/edgerig/sample"
+	"github.com/edgerig/edgerig/transport"
+)
+
+// stream reads h's probe spool through `edgerig-probe tail`, resuming
+// after the last sequence number it stored whenever the command ends
+// early (a dropped connection, a restarted host), until the run stops.
+func (r *run) stream(h *hostConn) {
+	defer close(h.done)
+	backoff := 500 * time.Millisecond
+	names := newNamer(r, h)
+	defer names.close()
+	for {
+		stdin, stdinW := io.Pipe()
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			// Stopping closes the tail's stdin: it exits after writing what
+			// it has. The cancel is the fallback if the host is gone.
+			select {
+			case <-h.stopping:
+				stdinW.Close()
+				select {
+				case <-ctx.Done():
+				case <-time.After(10 * time.Second):
+					cancel()
+				}
+			case <-ctx.Done():
+			}
+		}()
+		lw := &lineWriter{fn: func(line []byte) { r.ingest(h, line, names) }}
+		args := []string{h.probe, "tail", "--spool", h.spool, "--resume-from", strconv.FormatUint(h.lastSeq.Load(), 10)}
+		err := h.t.Run(ctx, transport.Cmd{Args: args, Stdin: stdin, Stdout: lw})
+		lw.flush()
+		cancel()
+		stdinW.Close()
+		select {
+		case <-h.stopping:
+			return
+		default:
+		}
+		r.markLost(h, fmt.Sprintf("probe stream ended: %v", err))
+		select {
+		case <-h.stopping:
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 10*time.Second)
+		if h.received.Load() > 0 && !h.lost.Load() {
+			backoff = 500 * time.Millisecond
+		}
+	}
+}
+
+// ingest stores one wire line of h's probe.
+func (r *run) ingest(h *hostConn, line []byte, names *namer) {
+	rec, err := sample.Decode(line)
+	if err != nil {
+		_ = r.w.Event(results.Event{Type: results.EventError, Host: h.name, Message: err.Error()})
+		return
+	}
+	last := h.lastSeq.Load()
+	if rec.Seq <= last {
+		return // already stored: a resumed tail overlaps
+	}
+	if last > 0 && rec.Seq > last+1 {
+		_ = r.w.Event(results.Event{Type: results.EventGap, Host: h.name,
+			Message: fmt.Sprintf("samples %d..%d are missing", last+1, rec.Seq-1)})
+	}
+	at := time.UnixMilli(rec.TimeMS).Add(-h.offset)
+	trial, phase := r.tl.at(at)
+	if err := r.w.Record(h.name, trial, phase, rec, h.offset); err != nil {
+		_ = r.w.Event(results.Event{Type: results.EventError, Host: h.name, Message: err.Error()})
+		return
+	}
+	h.lastSeq.Store(rec.Seq)
+	h.received.Add(1)
+	h.lastRecv.Store(time.Now().UnixNano())
+	if h.lost.CompareAndSwap(true, false) {
+		_ = r.w.Event(results.Event{Type: results.EventNodeBack, Host: h.name, Trial: trial, Phase: phase,
+			Message: fmt.Sprintf("samples again from seq %d", rec.Seq)})
+		r.printf("%s: samples again", h.name)
+	}
+	for _, s := range rec.Series {
+		if s.Kind == sample.KindContainer {
+			names.see(s.Label)
+		}
+	}
+}
+
+// markLost records that h stopped delivering samples, once per loss.
+func (r *run) markLost(h *hostConn, why string) {
+	if h.lost.CompareAndSwap(false, true) {
+		trial, phase := r.tl.at(time.Now())
+		_ = r.w.Event(results.Event{Type: results.EventNodeLost, Host: h.name, Trial: trial, Phase: phase, Message: why})
+		r.printf("%s: node lost: %s", h.name, why)
+	}
+}
+
+// stopProbes ends sampling on every host: it lets the last tick land,
+// stops each probe daemon, and waits for the streams to drain.
+func (r *run) stopProbes() error {
+	hs := r.probeHosts()
+	var started []*hostConn
+	for _, h := range hs {
+		if h.probe != "" && h.spool != "" {
+			started = append(started, h)
+		}
+	}
+	if len(started) == 0 {
+		return nil
+	}
+	time.Sleep(r.cfg.Spec.Probe.Interval + 200*time.Millisecond)
+	err := forHosts(started, func(h *hostConn) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		err := h.t.Run(ctx, transport.Cmd{Args: []string{h.probe, "stop", "--pidfile", h.pidfile}})
+		if err != nil {
+			err = fmt.Errorf("%s: stop probe: %w", h.name, err)
+			_ = r.w.Event(results.Event{Type: results.EventError, Host: h.name, Message: err.Error()})
+		}
+		// Give the tail a moment to pass on what the daemon wrote last.
+		time.Sleep(300 * time.Millisecond)
+		h.stopOnce.Do(func() { close(h.stopping) })
+		<-h.done
+		return err
+	})
+	return err
+}
+
+// lineWriter calls fn with every complete line written to it.
+type lineWriter struct {
+	fn  func([]byte)
+	buf []byte
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	l.buf = append(l.buf, p...)
+	for {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 {
+			break
+		}
+		if i > 0 {
+			l.fn(l.buf[:i])
+		}
+		l.buf = l.buf[i+1:]
+	}
+	if len(l.buf) == 0 {
+		l.buf = nil
+	}
+	return len(p), nil
+}
+
+// flush drops a torn last line: a record is only ever stored whole, and a
+// resumed tail sends it again.
+func (l *lineWriter) flush() { l.buf = nil }

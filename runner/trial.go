@@ -1,0 +1,232 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/edgerig/edgerig/engine"
+	"github.com/edgerig/edgerig/orchestrator/swarm"
+	"github.com/edgerig/edgerig/results"
+	"github.com/edgerig/edgerig/spec"
+	"github.com/edgerig/edgerig/transport"
+)
+
+// driver is an orchestrator as the runner sees it.
+type driver interface {
+	Setup(ctx context.Context) error
+	Teardown(ctx context.Context) error
+}
+
+// trial runs one trial's phases. Teardown runs whatever happened before
+// it, with a context of its own so that an interrupt still tears down.
+func (r *run) trial(ctx context.Context, i int, tr spec.Trial) error {
+	label := fmt.Sprintf("trial %d/%d %s", i+1, len(r.trials), paramsString(tr))
+	_ = r.w.Event(results.Event{Type: results.EventTrialStart, Trial: tr.ID, Message: paramsString(tr)})
+	ph := tr.Spec.Phases
+	drv, err := r.driver(tr)
+
+	if err == nil {
+		err = r.phase(ctx, tr, label, "setup", 0, ph.Setup.Timeout, func(ctx context.Context) error {
+			if drv == nil {
+				return nil
+			}
+			return drv.Setup(ctx)
+		})
+	}
+	if err == nil {
+		err = r.phase(ctx, tr, label, "settle", ph.Settle.Length(r.cfg.Quick), 0, nil)
+	}
+	if err == nil {
+		err = r.phase(ctx, tr, label, "measure", ph.Measure.Length(r.cfg.Quick), 0, nil)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			_ = r.w.Event(results.Event{Type: results.EventInterrupt, Trial: tr.ID, Message: "interrupted: tearing down"})
+			r.printf("interrupted: tearing down %s", label)
+		} else {
+			_ = r.w.Event(results.Event{Type: results.EventError, Trial: tr.ID, Message: err.Error()})
+			r.printf("error: %v: tearing down", err)
+		}
+	}
+	terr := r.phase(context.Background(), tr, label, "teardown", 0, ph.Teardown.Timeout, func(ctx context.Context) error {
+		if drv == nil {
+			return nil
+		}
+		return drv.Teardown(ctx)
+	})
+	r.tl.enter(time.Now(), "", phaseBetween)
+	_ = r.w.Event(results.Event{Type: results.EventTrialEnd, Trial: tr.ID})
+	if err != nil {
+		return errors.Join(err, terr)
+	}
+	return terr
+}
+
+// phase runs one phase: the driver's part (fn), then the spec's steps for
+// the phase, then waits out length (settle, measure). A phase with a
+// timeout fails when it is exceeded.
+func (r *run) phase(ctx context.Context, tr spec.Trial, label, name string, length, timeout time.Duration, fn func(context.Context) error) error {
+	start := time.Now()
+	r.tl.enter(start, tr.ID, name)
+	r.setCurrent(label+" "+name, length)
+	_ = r.w.Event(results.Event{Type: results.EventPhaseStart, Trial: tr.ID, Phase: name})
+	r.printf("%s: %s%s", label, name, lengthNote(length, timeout))
+	pctx, cancel := ctx, context.CancelFunc(func() {})
+	if timeout > 0 {
+		pctx, cancel = context.WithTimeout(ctx, timeout)
+	}
+	defer cancel()
+	err := r.phaseWork(pctx, tr, name, length, fn)
+	if err != nil && timeout > 0 && errors.Is(pctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+		err = fmt.Errorf("%s: phase %s exceeded its timeout of %s: %w", tr.ID, name, timeout, err)
+	}
+	ev := results.Event{Type: results.EventPhaseEnd, Trial: tr.ID, Phase: name, Data: map[string]any{"seconds": time.Since(start).Seconds()}}
+	if err != nil {
+		ev.Message = err.Error()
+	}
+	_ = r.w.Event(ev)
+	return err
+}
+
+func (r *run) phaseWork(ctx context.Context, tr spec.Trial, name string, length time.Duration, fn func(context.Context) error) error {
+	deadline := time.Now().Add(length)
+	if fn != nil {
+		if err := fn(ctx); err != nil {
+			return err
+		}
+	}
+	if err := r.steps(ctx, tr, name); err != nil {
+		return err
+	}
+	if wait := time.Until(deadline); wait > 0 {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %s: %w", tr.ID, name, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+	return nil
+}
+
+// steps runs the spec's plain commands of a phase, each on every host
+// with one of its roles, hosts in parallel. Output is kept in the events.
+func (r *run) steps(ctx context.Context, tr spec.Trial, phase string) error {
+	for i, st := range tr.Spec.Steps {
+		if st.Phase != phase {
+			continue
+		}
+		name := st.Name
+		if name == "" {
+			name = fmt.Sprintf("steps[%d]", i)
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var errs []error
+		for _, h := range r.hosts {
+			if !hasAnyRole(h, st.Roles) {
+				continue
+			}
+			wg.Add(1)
+			go func(h *hostConn) {
+				defer wg.Done()
+				sctx, cancel := context.WithTimeout(ctx, st.Timeout)
+				defer cancel()
+				var out transport.Tail
+				err := h.t.Run(sctx, transport.Cmd{Args: st.Run, Stdout: &out, Stderr: &out})
+				ev := results.Event{Type: results.EventInfo, Trial: tr.ID, Phase: phase, Host: h.name,
+					Message: "step " + name, Data: map[string]any{"args": st.Run, "output": out.String()}}
+				if err != nil {
+					ev.Type, ev.Message = results.EventError, fmt.Sprintf("step %s: %v", name, err)
+					if !st.IgnoreError {
+						mu.Lock()
+						errs = append(errs, fmt.Errorf("step %s on %s: %w", name, h.name, err))
+						mu.Unlock()
+					}
+				}
+				_ = r.w.Event(ev)
+			}(h)
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// driver builds the trial's orchestrator driver, or nil for none.
+func (r *run) driver(tr spec.Trial) (driver, error) {
+	o := tr.Spec.Orchestrator
+	if o.Kind != "swarm" {
+		return nil, nil
+	}
+	d := &swarmDriver{}
+	for _, h := range r.hosts {
+		isMaster := hasAnyRole(h, []string{o.MasterRole})
+		if !isMaster && !hasAnyRole(h, []string{o.WorkerRole}) {
+			continue
+		}
+		dl, ok := h.t.(engine.Dialer)
+		if !ok {
+			return nil, fmt.Errorf("%s: its transport cannot reach the Docker Engine API", h.name)
+		}
+		cli, err := engine.New(dl)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", h.name, err)
+		}
+		n := swarm.Node{Name: h.name, Addr: h.host.Address, Docker: cli}
+		if h.host.Local {
+			n.Addr = ""
+		}
+		if isMaster {
+			d.master = n
+		} else {
+			d.workers = append(d.workers, n)
+		}
+	}
+	return d, nil
+}
+
+type swarmDriver struct {
+	d       swarm.Driver
+	master  swarm.Node
+	workers []swarm.Node
+}
+
+func (s *swarmDriver) Setup(ctx context.Context) error { return s.d.Setup(ctx, s.master, s.workers) }
+
+func (s *swarmDriver) Teardown(ctx context.Context) error {
+	err := s.d.Teardown(ctx)
+	for _, n := range append([]swarm.Node{s.master}, s.workers...) {
+		n.Docker.Close()
+	}
+	return err
+}
+
+func paramsString(tr spec.Trial) string {
+	var parts []string
+	for _, ax := range tr.Spec.Matrix {
+		parts = append(parts, ax.Key+"="+tr.Params[ax.Key])
+	}
+	if tr.Spec.Repeat > 1 {
+		parts = append(parts, fmt.Sprintf("repeat=%d", tr.Repeat))
+	}
+	if len(parts) == 0 {
+		return tr.ID
+	}
+	return strings.Join(parts, " ")
+}
+
+func lengthNote(length, timeout time.Duration) string {
+	switch {
+	case length > 0:
+		return " for " + length.String()
+	case timeout > 0:
+		return " (timeout " + timeout.String() + ")"
+	}
+	return ""
+}
