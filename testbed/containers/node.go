@@ -158,6 +158,9 @@ func (tb *Testbed) startNode(ctx context.Context, i, n int) (Node, error) {
 		CgroupnsMode:  container.CgroupnsModeHost,
 		Init:          &init,
 		Mounts:        []mount.Mount{{Type: mount.TypeVolume, Source: node.Volume, Target: "/var/lib/docker"}},
+		// A fresh /run at each start, as a boot gives: a stale pid file would
+		// keep dockerd from starting after a kill.
+		Tmpfs: map[string]string{"/run": "rw,nosuid,nodev,mode=755"},
 		Resources: container.Resources{
 			DeviceCgroupRules: []string{"a *:* rwm"},
 			Devices:           []container.DeviceMapping{{PathOnHost: "/dev/kmsg", PathInContainer: "/dev/kmsg", CgroupPermissions: "rwm"}},

@@ -85,9 +85,13 @@ func (tb *Testbed) Run(ctx context.Context, node string, stdin io.Reader, args .
 	return out.String(), nil
 }
 
-// waitReady waits until every node answers ssh and its own dockerd answers
-// docker info with the node's name, reporting each on progress.
-func (tb *Testbed) waitReady(ctx context.Context, timeout time.Duration, progress io.Writer) error {
+// WaitReady waits until every node answers ssh and its own dockerd answers
+// docker info with the node's name, reporting each on progress (nil
+// discards it). Up calls it; fault tests call it after Start.
+func (tb *Testbed) WaitReady(ctx context.Context, timeout time.Duration, progress io.Writer) error {
+	if progress == nil {
+		progress = io.Discard
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()

@@ -148,7 +148,7 @@ func Up(ctx context.Context, cli *client.Client, o Options) (tb *Testbed, err er
 	}
 	fmt.Fprintf(o.Progress, "testbed %s: %d nodes started on %s (%s) in %.1fs; waiting for ssh and docker\n",
 		o.ID, o.Nodes, tb.Network, tb.Subnet, time.Since(start).Seconds())
-	if err := tb.waitReady(ctx, o.Timeout, o.Progress); err != nil {
+	if err := tb.WaitReady(ctx, o.Timeout, o.Progress); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(o.Progress, "testbed %s: ready in %.1fs; inventory in %s\n", o.ID, time.Since(start).Seconds(), filepath.Join(dir, HostsFile))
