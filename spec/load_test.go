@@ -113,3 +113,41 @@ func TestExperiments(t *testing.T) {
 		require.NotEmpty(t, s.Trials())
 	}
 }
+
+// TestHostileInputs feeds inputs known to hurt YAML parsers: none may panic,
+// and each gets a positioned answer.
+func TestHostileInputs(t *testing.T) {
+	laughs := "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n" +
+		"c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\nname: x\nprobe: {daemons: *d}\n"
+	for _, tc := range []struct {
+		name, src string
+		ok        bool
+	}{
+		{"billion laughs", laughs, false},
+		{"deep nesting", "name: x\nreference: " + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + "\n", false},
+		{"byte order mark", "\ufeffname: bom\n", true},
+		{"crlf", "name: crlf\r\nrepeat: 2\r\n", true},
+		{"huge number", "name: x\nrepeat: 99999999999999999999999999\n", false},
+		{"nul byte", "name: x\x00\n", false},
+		{"invalid utf-8", "name: \xff\xfe\n", false},
+		{"tag", "name: !!binary aGVsbG8=\n", false},
+		{"custom tag", "name: !thing x\n", false},
+		{"timestamp as text", "name: x\ndescription: 2024-01-02\n", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Parse("h.yaml", []byte(tc.src))
+			if tc.ok {
+				require.NoError(t, err)
+				require.NotEmpty(t, s.Trials())
+				return
+			}
+			require.Error(t, err)
+			t.Log(err)
+			var es *Errors
+			require.True(t, errors.As(err, &es))
+			for _, line := range strings.Split(err.Error(), "\n") {
+				require.Regexp(t, `^h\.yaml:[0-9]+:[0-9]+: `, line)
+			}
+		})
+	}
+}

@@ -26,6 +26,10 @@ func (c *Checker) usable(n *yaml.Node, path string) bool {
 		c.Errorf(n, path, "aliases (*%s) are not supported: write the value out", n.Value)
 		return false
 	}
+	if t := n.ShortTag(); strings.HasPrefix(t, "!") && !strings.HasPrefix(t, "!!") {
+		c.Errorf(n, path, "custom YAML tags (%s) are not supported", t)
+		return false
+	}
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
 		c.Errorf(n, path, "has no value (give one or remove the key)")
 		return false
