@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // trace is one line to draw in a trial's panel.
@@ -37,6 +38,10 @@ func timeFigure(name, title, ylabel string, data []*trialData, pick func(*trialD
 		}
 		xmax = math.Max(xmax, td.Seconds())
 	}
+	shown := make([][]trace, len(data))
+	for i := range data {
+		shown[i] = busiest(traces[i], maxTraces)
+	}
 	if ymax <= 0 {
 		ymax = 1
 	}
@@ -58,13 +63,16 @@ func timeFigure(name, title, ylabel string, data []*trialData, pick func(*trialD
 		if err := addShades(p, td, hostStyle); err != nil {
 			return nil, err
 		}
-		for _, tr := range traces[i] {
+		for _, tr := range shown[i] {
 			if err := addTrace(p, tr); err != nil {
 				return nil, fmt.Errorf("%s: trial %s: %w", name, td.ID, err)
 			}
 		}
 		if len(traces[i]) == 0 {
 			p.Title.Text += " — no samples"
+		}
+		if len(traces[i]) > len(shown[i]) {
+			p.Title.Text += fmt.Sprintf(" — top %d of %d by mean", len(shown[i]), len(traces[i]))
 		}
 		// Set last: adding plotters widens the axes to their data, and every
 		// panel must share one scale. Room above the highest value for the legend.
@@ -92,6 +100,18 @@ func addShades(p *plot.Plot, td *trialData, hostStyle map[string]int) error {
 // addTrace draws tr as lines broken where samples are missing (a lost
 // node, a gap), so that no line pretends to know values it never saw.
 func addTrace(p *plot.Plot, tr trace) error {
+	for _, seg := range segments(tr.T, tr.V) {
+		if len(seg) != 1 {
+			continue
+		}
+		// A lone sample (a container seen once) has no line to draw: mark it.
+		sc, err := plotter.NewScatter(seg)
+		if err != nil {
+			return fmt.Errorf("%s: %w", tr.Name, err)
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Color: plotutil.Color(tr.Style), Radius: vg.Points(2), Shape: draw.CircleGlyph{}}
+		p.Add(sc)
+	}
 	for k, seg := range chunks(segments(tr.T, tr.V)) {
 		l, err := plotter.NewLine(seg)
 		if err != nil {
@@ -150,6 +170,42 @@ func chunks(segs []plotter.XYs) []plotter.XYs {
 			s = s[chunkLen-1:]
 		}
 		out = append(out, s)
+	}
+	return out
+}
+
+// maxTraces is how many lines a panel can show with a readable legend.
+const maxTraces = 10
+
+// busiest keeps the n traces with the highest mean, in their order. The
+// axes still cover every trace, so panels keep one scale.
+func busiest(trs []trace, n int) []trace {
+	if len(trs) <= n {
+		return trs
+	}
+	idx := make([]int, len(trs))
+	means := make([]float64, len(trs))
+	for i, tr := range trs {
+		idx[i] = i
+		means[i] = mean(tr.V)
+		if len(tr.V) == 0 {
+			means[i] = math.Inf(-1)
+		}
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		switch {
+		case means[a] > means[b]:
+			return -1
+		case means[a] < means[b]:
+			return 1
+		}
+		return 0
+	})
+	keep := idx[:n]
+	slices.Sort(keep)
+	out := make([]trace, 0, n)
+	for _, i := range keep {
+		out = append(out, trs[i])
 	}
 	return out
 }

@@ -68,3 +68,27 @@ func TestLostIntervals(t *testing.T) {
 	require.Empty(t, data[0].Lost)
 	require.Equal(t, map[string][]interval{"worker2": {{From: 8, To: 12}}}, data[1].Lost)
 }
+
+func TestBusiest(t *testing.T) {
+	trs := []trace{
+		{Name: "a", V: []float64{1}}, {Name: "b", V: []float64{5}}, {Name: "c", V: nil},
+		{Name: "d", V: []float64{3, 3}}, {Name: "e", V: []float64{4}},
+	}
+	names := func(ts []trace) (out []string) {
+		for _, tr := range ts {
+			out = append(out, tr.Name)
+		}
+		return out
+	}
+	require.Equal(t, []string{"b", "d", "e"}, names(busiest(trs, 3)))
+	require.Equal(t, []string{"a", "b", "c", "d", "e"}, names(busiest(trs, 5)))
+}
+
+func TestManyContainersKeepLegendReadable(t *testing.T) {
+	run := bigRun(1, 1, 30, 25)
+	data := trials(run)
+	figs, err := containerFigures(data, nil)
+	require.NoError(t, err)
+	p := figs[0].Panels[0]
+	require.Contains(t, p.Title.Text, "top 10 of 25 by mean")
+}
