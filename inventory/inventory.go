@@ -130,3 +130,18 @@ func WithRole(hosts []Host, role string) []Host {
 	}
 	return out
 }
+
+// Roles lists every role some host among hosts has, sorted, once each
+// (what spec.CheckRoles takes).
+func Roles(hosts []Host) []string {
+	var out []string
+	for _, h := range hosts {
+		for _, r := range h.Roles {
+			if !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}

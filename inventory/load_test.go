@@ -104,6 +104,7 @@ func TestByNameAndRoles(t *testing.T) {
 	_, ok = inv.ByName("pi-9")
 	require.False(t, ok)
 	require.Len(t, WithRole(inv.Hosts, "worker"), 1)
+	require.Equal(t, []string{"collector", "master", "spark-driver", "worker"}, Roles(inv.Hosts))
 }
 
 // TestShippedInventories keeps the repository's inventories loadable and

@@ -24,8 +24,8 @@ type setter func(c *yamlpos.Checker, s *Spec, n *yaml.Node, path string) bool
 var scalars = map[string]setter{
 	"testbed":                  name(func(s *Spec) *string { return &s.Testbed }),
 	"orchestrator.kind":        enum(func(s *Spec) *string { return &s.Orchestrator.Kind }, KindNone, KindSwarm, KindKubernetes),
-	"orchestrator.master_role": name(func(s *Spec) *string { return &s.Orchestrator.MasterRole }),
-	"orchestrator.worker_role": name(func(s *Spec) *string { return &s.Orchestrator.WorkerRole }),
+	"orchestrator.master_role": role("orchestrator.master_role", func(s *Spec) *string { return &s.Orchestrator.MasterRole }),
+	"orchestrator.worker_role": role("orchestrator.worker_role", func(s *Spec) *string { return &s.Orchestrator.WorkerRole }),
 	"phases.setup.timeout":     duration(func(s *Spec) *time.Duration { return &s.Phases.Setup.Timeout }, 0, 0),
 	"phases.settle.duration":   duration(func(s *Spec) *time.Duration { return &s.Phases.Settle.Duration }, 0, 0),
 	"phases.settle.quick":      quick(func(s *Spec) *Phase { return &s.Phases.Settle }),
@@ -38,7 +38,7 @@ var scalars = map[string]setter{
 	"workload.file_size":       size(func(s *Spec) *Size { return &s.Workload.FileSize }),
 	"workload.rate":            rate(func(s *Spec) *Rate { return &s.Workload.Rate }),
 	"workload.files":           integer(func(s *Spec) *int { return &s.Workload.Files }, 1, 1000000),
-	"workload.collectors_role": name(func(s *Spec) *string { return &s.Workload.CollectorsRole }),
+	"workload.collectors_role": role("workload.collectors_role", func(s *Spec) *string { return &s.Workload.CollectorsRole }),
 	"workload.driver_role":     name(func(s *Spec) *string { return &s.Workload.DriverRole }),
 	"workload.poll_interval":   duration(func(s *Spec) *time.Duration { return &s.Workload.PollInterval }, 0, 0),
 	"workload.executor_memory": size(func(s *Spec) *Size { return &s.Workload.ExecutorMemory }),
@@ -64,6 +64,18 @@ func name(get func(*Spec) *string) setter {
 			return false
 		}
 		*get(s) = v
+		return true
+	}
+}
+
+// role is a name setter that also records where the role was written.
+func role(key string, get func(*Spec) *string) setter {
+	set := name(get)
+	return func(c *yamlpos.Checker, s *Spec, n *yaml.Node, path string) bool {
+		if !set(c, s, n, path) {
+			return false
+		}
+		s.note(key, n.Line, n.Column, path)
 		return true
 	}
 }

@@ -142,6 +142,7 @@ func decodeProbe(c *yamlpos.Checker, s *Spec, n *yaml.Node) {
 	if v := f["roles"]; v != nil {
 		if r, ok := c.Strings(v, "probe.roles", yamlpos.CheckName); ok {
 			s.Probe.Roles = r
+			s.note("probe.roles", v.Line, v.Column, "probe.roles")
 		}
 	}
 }

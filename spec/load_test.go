@@ -151,3 +151,19 @@ func TestHostileInputs(t *testing.T) {
 		})
 	}
 }
+
+// TestReadmeExample keeps the commented example of experiments/README.md
+// valid.
+func TestReadmeExample(t *testing.T) {
+	data, err := os.ReadFile("../experiments/README.md")
+	require.NoError(t, err)
+	_, rest, ok := strings.Cut(string(data), "## A commented example")
+	require.True(t, ok)
+	_, block, ok := strings.Cut(rest, "```yaml\n")
+	require.True(t, ok)
+	block, _, ok = strings.Cut(block, "```")
+	require.True(t, ok)
+	s, err := Parse("README.md", []byte(block))
+	require.NoError(t, err)
+	require.Len(t, s.Trials(), 6)
+}

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/edgerig/edgerig/internal/yamlpos"
 )
 
@@ -57,6 +59,23 @@ type Spec struct {
 	// matrixNodes holds each axis's value nodes, validated by Parse, so
 	// that Trials can apply them with the same decoders without failing.
 	matrixNodes [][]valueNode
+	// origins says where each role reference in effect was written, so
+	// that CheckRoles can point at it.
+	origins map[string]origin
+}
+
+// origin is where a value was written: its position and display path.
+type origin struct {
+	line, col int
+	path      string
+}
+
+// note records where the value of field key came from.
+func (s *Spec) note(key string, line, col int, path string) {
+	if s.origins == nil {
+		s.origins = map[string]origin{}
+	}
+	s.origins[key] = origin{line, col, path}
 }
 
 // Axis is one matrix key (a dotted path such as "orchestrator.kind") and
@@ -114,6 +133,8 @@ type Step struct {
 	Run         []string
 	Timeout     time.Duration
 	IgnoreError bool
+
+	rolesAt origin // where Roles was written, for CheckRoles
 }
 
 // Workload is the word-count workload of Scolati et al.: collectors submit
@@ -183,6 +204,7 @@ func (s *Spec) finish() {
 func (s *Spec) Clone() *Spec {
 	c := *s
 	c.Reference = maps.Clone(s.Reference)
+	c.origins = maps.Clone(s.origins)
 	c.Matrix = make([]Axis, len(s.Matrix))
 	for i, a := range s.Matrix {
 		c.Matrix[i] = Axis{Key: a.Key, Values: slices.Clone(a.Values)}
@@ -205,4 +227,12 @@ func (s *Spec) Clone() *Spec {
 		c.Workload = &w
 	}
 	return &c
+}
+
+// node gives an origin's position in the form Checker.Errorf takes.
+func (o origin) node() *yaml.Node {
+	if o.line == 0 {
+		return nil
+	}
+	return &yaml.Node{Line: o.line, Column: o.col}
 }

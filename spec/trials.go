@@ -4,6 +4,8 @@ import (
 	"strconv"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/edgerig/edgerig/internal/yamlpos"
 )
 
 // Trial is one run of the experiment: one combination of matrix values,
@@ -41,7 +43,8 @@ func (s *Spec) Trials() []Trial {
 			ts := s.Clone()
 			for ai, vi := range combo {
 				// Validated by Parse: cannot fail, so no checker.
-				scalars[s.Matrix[ai].Key](nil, ts, s.axisValue(ai, vi), "")
+				key := s.Matrix[ai].Key
+				scalars[key](nil, ts, s.axisValue(ai, vi), yamlpos.Index(yamlpos.Join("matrix", key), vi))
 			}
 			ts.finish()
 			p := make(map[string]string, len(params))

@@ -118,7 +118,10 @@ func TestTrialsHandBuilt(t *testing.T) {
 // spec parsed again from its Marshal output.
 func comparable(s *Spec) *Spec {
 	c := s.Clone()
-	c.Path, c.Source, c.matrixNodes = "", nil, nil
+	c.Path, c.Source, c.matrixNodes, c.origins = "", nil, nil, nil
+	for i := range c.Steps {
+		c.Steps[i].rolesAt = origin{}
+	}
 	return c
 }
 
