@@ -40,8 +40,11 @@ func markdown(s *Summary, figs []*figure) string {
 
 	if len(figs) > 0 {
 		b.WriteString("\n## Figures\n\n")
-		for _, f := range figs {
-			fmt.Fprintf(&b, "![%s](%s.png)  \n[%s.svg](%s.svg)\n\n", f.Title, f.Name, f.Name, f.Name)
+		for i, f := range figs {
+			if i > 0 {
+				b.WriteString("\n")
+			}
+			fmt.Fprintf(&b, "![%s](%s.png)  \n[%s.svg](%s.svg)\n", f.Title, f.Name, f.Name, f.Name)
 		}
 	}
 	b.WriteString(trialsSection(s))
