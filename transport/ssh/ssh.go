@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/edgerig/edgerig/transport"
 	xssh "golang.org/x/crypto/ssh"
 )
 
@@ -274,4 +275,17 @@ func dial(ctx context.Context, cfg Config) (*xssh.Client, func(), error) {
 		return nil, nil, fmt.Errorf("%s: ssh handshake with %s@%s: %w", cfg.Name, cfg.User, cfg.Addr, r.err)
 	}
 	return xssh.NewClient(r.c, r.chans, r.reqs), release, nil
+}
+
+// DialAll dials every host of cfgs with at most limit handshakes at once.
+// The transports and errors are by index; a failed host has a nil
+// transport.
+func DialAll(ctx context.Context, cfgs []Config, limit int) ([]*Transport, []error) {
+	trs := make([]*Transport, len(cfgs))
+	errs := transport.Each(ctx, len(cfgs), limit, func(ctx context.Context, i int) error {
+		var err error
+		trs[i], err = Dial(ctx, cfgs[i])
+		return err
+	})
+	return trs, errs
 }
