@@ -145,3 +145,31 @@ func TestPDFPoppler(t *testing.T) {
 		require.Contains(t, string(txt), want)
 	}
 }
+
+// TestRenderEmptyRun renders a run killed during its first setup: a
+// manifest and nothing else. The report must still say what happened.
+func TestRenderEmptyRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	w, err := results.Create(dir, results.Manifest{Experiment: "idle-local", Start: fixtureStart,
+		Trials: []results.Trial{{ID: "t1", Params: map[string]string{"orchestrator.kind": "none"}}}}, nil)
+	require.NoError(t, err)
+	require.NoError(t, w.Event(results.Event{Time: fixtureStart, Type: results.EventRunStart}))
+	// Not closed before reading: the runner died. (Closed afterwards only to
+	// release the files.)
+	t.Cleanup(func() { _ = w.Close(results.StatusAborted, "") })
+	run, err := results.Read(dir)
+	require.NoError(t, err)
+	out := filepath.Join(dir, results.ReportDir)
+	s, err := Render(run, out)
+	require.NoError(t, err)
+	require.True(t, s.Aborted())
+	md, err := os.ReadFile(filepath.Join(out, MarkdownFile))
+	require.NoError(t, err)
+	require.Contains(t, string(md), "**Status: ABORTED**")
+	require.Contains(t, string(md), "`t1` no samples")
+	require.Contains(t, string(md), "No host samples in the measure phase.")
+	checkPNG(t, filepath.Join(out, "cpu.png"), 1)
+	checkSVG(t, filepath.Join(out, "memory.svg"))
+	require.NoFileExists(t, filepath.Join(out, "containers-cpu.png"))
+	require.Equal(t, len(textPages(markdown(s, nil)))+2, pdfPages(t, filepath.Join(out, PDFFile)))
+}
