@@ -6,6 +6,28 @@
 // keys and dangling references (a jump or testbed naming no host) are all
 // reported at once as an *Errors with "FILE:LINE:COL: path: message" lines.
 //
+// Schema:
+//
+//	defaults: {user: root, port: 22, identity: ~/.ssh/id_ed25519, known_hosts: ~/.ssh/known_hosts, agent: false}
+//	hosts:                       # required, at least one
+//	  - name: pi-master          # required, unique, [A-Za-z0-9][A-Za-z0-9._-]*
+//	    address: 192.168.1.10    # required unless local: true
+//	    port: 22                 # 1..65535; default from defaults, else 22
+//	    user: pi
+//	    identity: keys/id_ed25519
+//	    agent: false             # also use ssh-agent ($SSH_AUTH_SOCK)
+//	    jump: bastion            # another (non-local) host of this inventory
+//	    known_hosts: known_hosts
+//	    local: false             # true: this machine, no SSH (no address, port, user, ...)
+//	    roles: [master]
+//	    labels: {hardware: rpi3}
+//	testbeds:                    # name → host names
+//	  local: [local]
+//	default_testbed: local       # default: the only testbed, if there is one
+//
+// Defaults apply to every host that is not local. Without testbeds, the
+// default testbed is every host.
+//
 // Relative identity and known_hosts paths are taken relative to the
 // inventory file, and a leading ~ is the user's home, so that an inventory
 // generated into a directory (by edgerig testbed up) carries its own keys.

@@ -12,8 +12,8 @@ import (
 // decodeMatrix checks every axis: its key must be a scalar field of the
 // schema and every value must decode into that field, exactly as if it
 // had been written there.
-func decodeMatrix(c *yamlpos.Checker, s *Spec, n *yaml.Node) {
-	pairs, ok := c.Pairs(n, "matrix")
+func decodeMatrix(c *yamlpos.Checker, s *Spec, node *yaml.Node) {
+	pairs, ok := c.Pairs(node, "matrix")
 	if !ok {
 		return
 	}
@@ -63,4 +63,17 @@ func decodeMatrix(c *yamlpos.Checker, s *Spec, n *yaml.Node) {
 			s.matrixNodes = append(s.matrixNodes, nodes)
 		}
 	}
+	n := max(s.Repeat, 1)
+	for _, a := range s.Matrix {
+		if n *= len(a.Values); n > MaxTrials {
+			break
+		}
+	}
+	if n > MaxTrials {
+		c.Errorf(node, "matrix", "expands into more than %d trials (with repeat: %d)", MaxTrials, s.Repeat)
+	}
 }
+
+// MaxTrials bounds how many trials a spec may expand into: more is a
+// mistake in the matrix, and would take weeks to run.
+const MaxTrials = 10000
