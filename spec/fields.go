@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -92,7 +93,7 @@ func enum(get func(*Spec) *string, allowed ...string) setter {
 				return true
 			}
 		}
-		c.Errorf(n, path, "%q is not one of %s", v, list(allowed))
+		c.Errorf(n, path, "%q is not one of %s", v, strings.Join(allowed, ", "))
 		return false
 	}
 }
@@ -191,15 +192,4 @@ func checkSpecName(v string) string {
 		return fmt.Sprintf("%q is not a valid experiment name (lowercase letters, digits and '-', at most 63)", v)
 	}
 	return ""
-}
-
-func list(words []string) string {
-	out := ""
-	for i, w := range words {
-		if i > 0 {
-			out += ", "
-		}
-		out += w
-	}
-	return out
 }

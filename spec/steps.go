@@ -2,6 +2,8 @@ package spec
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -41,8 +43,8 @@ func decodeStep(c *yamlpos.Checker, n *yaml.Node, path string, i int) Step {
 	}
 	if v := f["phase"]; v != nil {
 		if ph, ok := c.Scalar(v, path+".phase"); ok {
-			if !contains(PhaseNames, ph) {
-				c.Errorf(v, path+".phase", "%q is not one of %s", ph, list(PhaseNames))
+			if !slices.Contains(PhaseNames, ph) {
+				c.Errorf(v, path+".phase", "%q is not one of %s", ph, strings.Join(PhaseNames, ", "))
 			}
 			st.Phase = ph
 		}
@@ -79,13 +81,4 @@ func decodeStep(c *yamlpos.Checker, n *yaml.Node, path string, i int) Step {
 		st.IgnoreError, _ = c.Bool(v, path+".ignore_error")
 	}
 	return st
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

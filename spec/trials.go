@@ -14,7 +14,7 @@ type Trial struct {
 	ID     string            // "t1", "t2", ... in run order
 	Params map[string]string // matrix key → value, as written in the file
 	Repeat int               // 1-based repetition of these Params
-	Spec   *Spec             // a copy of the spec with Params applied, typed
+	Spec   *Spec             // a copy of the spec with Params applied, typed (its Matrix is kept, as the trial's origin)
 }
 
 // Trials expands the matrix and repeat into trials: the cartesian product

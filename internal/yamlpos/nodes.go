@@ -2,7 +2,9 @@ package yamlpos
 
 import (
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -101,7 +103,7 @@ func (c *Checker) Fields(n *yaml.Node, path string, known ...string) (map[string
 	}
 	out := make(map[string]*yaml.Node, len(pairs))
 	for _, p := range pairs {
-		if !contains(known, p.Key) {
+		if !slices.Contains(known, p.Key) {
 			c.Errorf(p.KeyN, Join(path, p.Key), "unknown field%s", Hint(p.Key, known))
 			continue
 		}
@@ -149,15 +151,6 @@ func distance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Scalar returns the text of a scalar node of any tag (numbers and booleans
@@ -275,9 +268,7 @@ func CheckName(s string) string {
 		return "is too long (at most 253 characters)"
 	}
 	if !nameRE.MatchString(s) {
-		return quote(s) + " is not a valid name (letters, digits, '.', '_', '-'; starting with a letter or digit)"
+		return strconv.Quote(s) + " is not a valid name (letters, digits, '.', '_', '-'; starting with a letter or digit)"
 	}
 	return ""
 }
-
-func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
