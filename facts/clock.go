@@ -110,4 +110,3 @@ func errOrEOF(err error) error {
 	}
 	return err
 }
-
