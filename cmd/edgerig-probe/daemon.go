@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -148,9 +147,9 @@ func alive(pid int) bool {
 	if i := strings.LastIndexByte(string(stat), ')'); i > 0 && i+2 < len(stat) && (stat[i+2] == 'Z' || stat[i+2] == 'X') {
 		return false
 	}
-	exe, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), "exe"))
-	if err != nil {
-		return !errors.Is(err, os.ErrNotExist)
-	}
-	return strings.Contains(filepath.Base(exe), "edgerig-probe") || strings.Contains(filepath.Base(exe), "probe")
+	exe, _ := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), "exe"))
+	cmdline, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+	// The binary may be renamed per architecture (edgerig-probe-linux-arm64)
+	// or run through qemu-user, where exe is the emulator: accept either.
+	return strings.Contains(filepath.Base(exe), "edgerig-probe") || strings.Contains(string(cmdline), "edgerig-probe")
 }
