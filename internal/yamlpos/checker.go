@@ -128,7 +128,7 @@ func Index(path string, i int) string {
 // rescanBudget bounds the bytes parsed again to locate a syntax error
 // (quadratic in the worst case: an unclosed flow mapping over every line);
 // beyond it the error keeps yaml.v3's line.
-const rescanBudget = 1 << 20
+const rescanBudget = 512 << 10
 
 // badLine is the first line after the longest prefix of whole lines that
 // still parses: where the file stops being YAML. It is 0 if unknown.
