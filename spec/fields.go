@@ -76,7 +76,8 @@ func role(key string, get func(*Spec) *string) setter {
 		if !set(c, s, n, path) {
 			return false
 		}
-		s.note(key, n.Line, n.Column, path)
+		line, col := c.Pos(n)
+		s.note(key, line, col, path)
 		return true
 	}
 }

@@ -142,7 +142,8 @@ func decodeProbe(c *yamlpos.Checker, s *Spec, n *yaml.Node) {
 	if v := f["roles"]; v != nil {
 		if r, ok := c.Strings(v, "probe.roles", yamlpos.CheckName); ok {
 			s.Probe.Roles = r
-			s.note("probe.roles", v.Line, v.Column, "probe.roles")
+			line, col := c.Pos(v)
+			s.note("probe.roles", line, col, "probe.roles")
 		}
 	}
 }

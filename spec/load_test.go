@@ -167,3 +167,10 @@ func TestReadmeExample(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, s.Trials(), 6)
 }
+
+// TestBriefExample is the example of the foundation issue, verbatim.
+func TestBriefExample(t *testing.T) {
+	src := "name: x\nrepeat: 1\norchestrator:\n  kind: none\nphases:\n  measure:\n    duration: 6o s\n"
+	_, err := Parse("experiments/x.yaml", []byte(src))
+	require.EqualError(t, err, `experiments/x.yaml:7:5: phases.measure.duration: "6o s" is not a duration (like 60s, 10m)`)
+}

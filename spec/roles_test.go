@@ -29,9 +29,9 @@ workload:
 	err = s.CheckRoles("local", []string{"master", "worker", "collector"})
 	require.EqualError(t, err, `r.yaml:1:1: workload.driver_role: no host of testbed "local" has role "spark-driver" (the default)
 r.yaml:4:38: matrix.orchestrator.master_role[1]: no host of testbed "local" has role "mastr"
-r.yaml:6:16: orchestrator.worker_role: no host of testbed "local" has role "wrker"
-r.yaml:8:10: probe.roles: no host of testbed "local" has any of the roles nobody
-r.yaml:12:12: steps[1].roles: no host of testbed "local" has any of the roles ghost`)
+r.yaml:6:3: orchestrator.worker_role: no host of testbed "local" has role "wrker"
+r.yaml:8:3: probe.roles: no host of testbed "local" has any of the roles nobody
+r.yaml:12:5: steps[1].roles: no host of testbed "local" has any of the roles ghost`)
 
 	// Every role present: nothing to say. Orchestrator roles are not needed
 	// when no trial sets an orchestrator up.

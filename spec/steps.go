@@ -52,7 +52,8 @@ func decodeStep(c *yamlpos.Checker, n *yaml.Node, path string, i int) Step {
 	if v := f["roles"]; v == nil {
 		c.Errorf(n, path+".roles", "is required (like roles: [master])")
 	} else if roles, ok := c.Strings(v, path+".roles", yamlpos.CheckName); ok {
-		st.rolesAt = origin{v.Line, v.Column, path + ".roles"}
+		line, col := c.Pos(v)
+		st.rolesAt = origin{line, col, path + ".roles"}
 		if len(roles) == 0 {
 			c.Errorf(v, path+".roles", "must name at least one role")
 		}

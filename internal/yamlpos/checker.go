@@ -17,6 +17,10 @@ import (
 type Checker struct {
 	File string
 	errs Errors
+	// keys maps each mapping value seen by Pairs to its key: a problem
+	// with a value is reported where its key is, the start of the line
+	// that the YAML path names.
+	keys map[*yaml.Node]*yaml.Node
 }
 
 // Parse reads the single YAML document in data and returns its root node
@@ -83,15 +87,26 @@ func (c *Checker) syntax(err error, data []byte) {
 	c.errs = append(c.errs, &Error{File: c.File, Line: line, Col: 1, Msg: "YAML syntax error: " + msg})
 }
 
-// Errorf records a problem at node n (which may be nil: position 1:1).
+// Pos is where a problem with node n is reported: at its key if n is a
+// mapping value, else at n itself; 1:1 for nil.
+func (c *Checker) Pos(n *yaml.Node) (line, col int) {
+	if c != nil {
+		if k, ok := c.keys[n]; ok {
+			n = k
+		}
+	}
+	if n == nil || n.Line <= 0 {
+		return 1, 1
+	}
+	return n.Line, n.Column
+}
+
+// Errorf records a problem at node n (see Pos).
 func (c *Checker) Errorf(n *yaml.Node, path, format string, args ...any) {
 	if c == nil {
 		return
 	}
-	line, col := 1, 1
-	if n != nil && n.Line > 0 {
-		line, col = n.Line, n.Column
-	}
+	line, col := c.Pos(n)
 	c.errs = append(c.errs, &Error{File: c.File, Line: line, Col: col, Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 

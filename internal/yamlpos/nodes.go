@@ -88,6 +88,12 @@ func (c *Checker) Pairs(n *yaml.Node, path string) ([]Pair, bool) {
 			continue
 		}
 		seen[k.Value] = k
+		if c != nil {
+			if c.keys == nil {
+				c.keys = map[*yaml.Node]*yaml.Node{}
+			}
+			c.keys[v] = k
+		}
 		out = append(out, Pair{Key: k.Value, KeyN: k, Value: v})
 	}
 	return out, true
