@@ -22,6 +22,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"version":  {"print edgerig's version", runVersion},
+		"hosts":    {"check the hosts of a testbed: facts and clock offsets (hosts check)", runHosts},
 		"testbed":  {"bring a local testbed (containers, qemu) up or down", runTestbed},
 		"validate": {"check experiment specs and inventories without running anything", runValidate},
 		"run":      {"run an experiment on a testbed and render its report", runRun},
