@@ -7,6 +7,8 @@ import (
 	"io"
 	"regexp"
 	"strconv"
+	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -127,8 +129,12 @@ func (c *Checker) Err() error {
 	return &es
 }
 
-// Join appends a mapping key to a YAML path.
+// Join appends a mapping key to a YAML path. A key with control or
+// invisible characters is quoted, so that a path stays on one line.
 func Join(path, key string) string {
+	if strings.ContainsFunc(key, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		key = strconv.Quote(key)
+	}
 	if path == "" {
 		return key
 	}

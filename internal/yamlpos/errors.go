@@ -32,8 +32,11 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 	}
 	b.WriteString(e.Msg)
-	return b.String()
+	// One problem, one line, whatever a message quotes from the file.
+	return oneLine.Replace(b.String())
 }
+
+var oneLine = strings.NewReplacer("\n", `\n`, "\r", `\r`)
 
 // Errors is every problem found in a file, sorted by position.
 type Errors []*Error
