@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/edgerig/edgerig/internal/version.Version=$(VERSION)
 export EDGERIG_CACHE := $(CACHE)
 
-.PHONY: all deps build probes run test test-unit bench bench-probe fmt vet clean smoke-arm
+.PHONY: all deps build probes run test test-unit bench bench-probe bench-ssh fmt vet clean smoke-arm
 
 all: build
 
@@ -49,6 +49,11 @@ test-unit:
 
 bench: build probes
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
+
+# The SSH transport at scale: connect + host facts + a 2 MB upload on 100
+# in-process SSH endpoints (target: 10 s wall on 2 cores); prints the figures.
+bench-ssh:
+	$(GO) test -run '^$$' -bench HundredHosts -benchtime 1x ./transport/ssh/
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
