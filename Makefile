@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/edgerig/edgerig/internal/version.Version=$(VERSION)
 export EDGERIG_CACHE := $(CACHE)
 
-.PHONY: all deps build probes run test test-unit bench bench-probe bench-ssh fmt vet clean smoke-arm
+.PHONY: all deps build probes run test test-unit bench bench-probe bench-ssh fmt vet clean smoke-arm test-faults
 
 all: build
 
@@ -43,6 +43,12 @@ test: deps build probes
 # shows both ARM hosts with samples and the probe's overhead on each.
 smoke-arm: deps build probes
 	EDGERIG_SMOKE_ARM=1 $(GO) test -count=1 -timeout 80m -run '^TestSmokeARM$$' -v ./testbed/qemu/
+
+# The runner's fault tests on a 4-node container testbed (a node killed or
+# cut off during measure, Ctrl-C, a swapped host key); opt-in, see
+# testbed/faults/doc.go.
+test-faults: deps
+	$(GO) test -tags faults -count=1 -timeout 30m -v ./testbed/faults/
 
 test-unit:
 	$(GO) test -short -count=1 ./...
