@@ -141,3 +141,13 @@ func TestLoadMissingFile(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
 	require.ErrorIs(t, err, os.ErrNotExist)
 }
+
+func TestTestbedNoDefault(t *testing.T) {
+	inv, err := Parse("two.yaml", []byte("hosts: [{name: a, local: true}]\ntestbeds: {x: [a], y: [a]}\n"))
+	require.NoError(t, err)
+	_, err = inv.Testbed("")
+	require.EqualError(t, err, "two.yaml: no testbed given and no default_testbed set (known: x, y)")
+	hs, err := inv.Testbed("y")
+	require.NoError(t, err)
+	require.Len(t, hs, 1)
+}

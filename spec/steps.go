@@ -64,8 +64,12 @@ func decodeStep(c *yamlpos.Checker, n *yaml.Node, path string, i int) Step {
 	} else if v.Kind == yaml.ScalarNode && v.ShortTag() != "!!null" {
 		c.Errorf(v, path+".run", "must be an argv list like [docker, info], not a shell string")
 	} else if argv, ok := c.Strings(v, path+".run", nil); ok {
-		if len(argv) == 0 || argv[0] == "" {
+		switch {
+		case len(argv) == 0 || argv[0] == "":
 			c.Errorf(v, path+".run", "must name a program to run")
+		case strings.ContainsAny(argv[0], " \t"):
+			// Almost always a command line squeezed into one item.
+			c.Errorf(v.Content[0], path+".run[0]", "%q is one item with a space: give the program and each argument as its own item (like [docker, info])", argv[0])
 		}
 		st.Run = argv
 	}
