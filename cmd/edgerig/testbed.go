@@ -111,28 +111,33 @@ func containersUp(ctx context.Context, args []string, stdout, stderr io.Writer) 
 func containersDown(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("edgerig testbed down containers", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("dir", "", "the directory given to up (required)")
+	dir := fs.String("dir", "", "the directory given to up")
+	id := fs.String("id", "", "instead of --dir: the testbed id, when its directory is lost")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: edgerig testbed down containers --dir DIR")
+		fmt.Fprintln(stderr, "Usage: edgerig testbed down containers --dir DIR   (or --id ID)")
 		fmt.Fprintln(stderr)
 		fmt.Fprintln(stderr, "Removes every container, network and volume of the testbed recorded in DIR (also")
 		fmt.Fprintln(stderr, "what a failed up left, and without complaint what is already gone), then the files")
-		fmt.Fprintln(stderr, "up wrote into DIR. The cached node image is kept.")
+		fmt.Fprintln(stderr, "up wrote into DIR. The cached node image is kept. With --id, removes what is")
+		fmt.Fprintln(stderr, "labelled edgerig.testbed=ID in the Docker engine, and touches no file.")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
 	}
-	if *dir == "" || fs.NArg() > 0 {
+	if (*dir == "") == (*id == "") || fs.NArg() > 0 {
 		fs.Usage()
-		return usageError{"testbed down containers: --dir is required and takes no arguments"}
+		return usageError{"testbed down containers: give one of --dir and --id, and no arguments"}
 	}
 	cli, err := dockerClient()
 	if err != nil {
 		return err
 	}
 	defer cli.Close()
+	if *id != "" {
+		return containers.RemoveByLabel(ctx, cli, *id, stderr)
+	}
 	return containers.Down(ctx, cli, *dir, stderr)
 }
 

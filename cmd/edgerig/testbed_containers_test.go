@@ -29,7 +29,9 @@ func TestTestbedUsage(t *testing.T) {
 		{[]string{"testbed", "sideways", "containers"}, 2, "want: testbed up|down KIND"},
 		{[]string{"testbed", "up", "toaster"}, 2, `unknown testbed kind "toaster"`},
 		{[]string{"testbed", "up", "containers"}, 2, "--dir is required"},
-		{[]string{"testbed", "down", "containers", "--dir", "x", "extra"}, 2, "takes no arguments"},
+		{[]string{"testbed", "down", "containers"}, 2, "give one of --dir and --id"},
+		{[]string{"testbed", "down", "containers", "--dir", "x", "--id", "y"}, 2, "give one of --dir and --id"},
+		{[]string{"testbed", "down", "containers", "--dir", "x", "extra"}, 2, "no arguments"},
 		{[]string{"testbed", "--help"}, 0, "containers"},
 		{[]string{"testbed", "up", "containers", "--help"}, 0, "Usage: edgerig testbed up containers"},
 		{[]string{"testbed", "down", "containers", "--dir", "/nonexistent/edgerig"}, 1, "no container testbed"},
@@ -65,8 +67,14 @@ func TestTestbedContainersUpDown(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(hosts), "{name: node1, address: 172.")
 
+	// --id finds it without the directory; --dir then removes the files.
+	_, errOut, code = edgerig("testbed", "down", "containers", "--id", id)
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, errOut, "removed container edgerig-tb-"+id+"-node1")
+	require.FileExists(t, filepath.Join(dir, "hosts.yaml"))
 	_, errOut, code = edgerig("testbed", "down", "containers", "--dir", dir)
 	require.Equal(t, 0, code, errOut)
+	require.NoFileExists(t, filepath.Join(dir, "hosts.yaml"))
 	ctx := context.Background()
 	f := filters.NewArgs(filters.Arg("label", containers.LabelTestbed+"="+id))
 	cs, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
