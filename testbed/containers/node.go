@@ -149,9 +149,11 @@ func (tb *Testbed) startNode(ctx context.Context, i, n int) (Node, error) {
 	// 20.10 ignores --cap-drop with it); this is the set that runs a nested
 	// dockerd there. /dev/kmsg is for a kubelet.
 	hc := &container.HostConfig{
-		CapAdd:      []string{"ALL"},
-		CapDrop:     []string{"SYS_RESOURCE"},
-		SecurityOpt: []string{"seccomp=unconfined"},
+		CapAdd:  []string{"ALL"},
+		CapDrop: []string{"SYS_RESOURCE"},
+		// apparmor: docker-default forbids the remounts the entrypoint makes
+		// (where AppArmor is on; elsewhere the option is accepted and moot).
+		SecurityOpt: []string{"seccomp=unconfined", "apparmor=unconfined"},
 		// Empty, not nil: the API's form of --security-opt systempaths=unconfined.
 		MaskedPaths:   []string{},
 		ReadonlyPaths: []string{},
