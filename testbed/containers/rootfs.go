@@ -9,7 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/edgerig/edgerig/fixtures/testbed/nodeimage"
@@ -21,10 +23,10 @@ import (
 // cut short never leaves a tarball that looks complete.
 func buildRootfs(ctx context.Context, dst, mirror string, progress io.Writer) error {
 	root := strings.TrimSuffix(dst, ".tar") + ".rootfs"
-	if err := os.RemoveAll(root); err != nil {
-		return fmt.Errorf("removing a stale %s: %w", root, err)
+	if err := removeRootfs(root); err != nil {
+		return err
 	}
-	defer os.RemoveAll(root)
+	defer removeRootfs(root)
 	args := []string{"debootstrap", "--variant=minbase", "--include=" + strings.Join(Packages, ","), Suite, root, mirror}
 	if err := runLogged(ctx, progress, args...); err != nil {
 		return err
@@ -46,6 +48,45 @@ func buildRootfs(ctx context.Context, dst, mirror string, progress io.Writer) er
 		return fmt.Errorf("storing the root filesystem: %w", err)
 	}
 	return nil
+}
+
+// removeRootfs removes a (partial) root filesystem. A debootstrap that was
+// interrupted can leave /proc and /sys mounted inside it: those are
+// detached first, and nothing is removed while anything stays mounted, so
+// that RemoveAll never walks into a live file system.
+func removeRootfs(root string) error {
+	for _, m := range mountsUnder(root) {
+		syscall.Unmount(m, syscall.MNT_DETACH)
+	}
+	if left := mountsUnder(root); len(left) > 0 {
+		return fmt.Errorf("%s still has mounts (%s): unmount them and remove it by hand", root, strings.Join(left, ", "))
+	}
+	if err := os.RemoveAll(root); err != nil {
+		return fmt.Errorf("removing %s: %w", root, err)
+	}
+	return nil
+}
+
+// mountsUnder lists the mount points at or below dir, deepest first.
+func mountsUnder(dir string) []string {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 5 {
+			continue
+		}
+		// Field 5 is the mount point, with spaces and the like octal-escaped.
+		mp := strings.NewReplacer(`\040`, " ", `\011`, "\t", `\012`, "\n", `\134`, `\`).Replace(f[4])
+		if mp == dir || strings.HasPrefix(mp, dir+"/") {
+			out = append(out, mp)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
 }
 
 // runLogged runs a host command with its output going to progress, and
