@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/errdefs"
@@ -131,7 +132,27 @@ func EnsureImage(ctx context.Context, cli *client.Client, o ImageOptions) (strin
 		return "", err
 	}
 	fmt.Fprintf(o.Progress, "testbed: imported %s (%.1fs)\n", ref, time.Since(start).Seconds())
+	pruneImages(ctx, cli, ref, o.Progress)
 	return ref, nil
+}
+
+// pruneImages removes the node images of earlier recipes (410 MB each) that
+// no container uses any more; an image still in use is left alone.
+func pruneImages(ctx context.Context, cli *client.Client, keep string, progress io.Writer) {
+	imgs, err := cli.ImageList(ctx, image.ListOptions{Filters: filters.NewArgs(filters.Arg("reference", ImageRepository))})
+	if err != nil {
+		return
+	}
+	for _, img := range imgs {
+		for _, tag := range img.RepoTags {
+			if tag == keep || !strings.HasPrefix(tag, ImageRepository+":") {
+				continue
+			}
+			if _, err := cli.ImageRemove(ctx, tag, image.RemoveOptions{}); err == nil {
+				fmt.Fprintf(progress, "testbed: removed the outdated node image %s\n", tag)
+			}
+		}
+	}
 }
 
 func imageExists(ctx context.Context, cli *client.Client, ref string) (bool, error) {
