@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -70,6 +71,9 @@ received is kept, and the run is marked aborted.
 	hosts, err := inv.Testbed(testbed)
 	if err != nil {
 		return usageError{err.Error()}
+	}
+	if err := s.CheckRoles(testbed, inventory.Roles(hosts)); err != nil {
+		return invalidError{err.Error()}
 	}
 	if o.dryRun {
 		printPlan(stdout, s, testbed, hosts, o.quick)
@@ -211,7 +215,10 @@ func printPlan(w io.Writer, s *spec.Spec, testbed string, hosts []inventory.Host
 		p := tr.Spec.Phases
 		settle, measure := p.Settle.Length(quick), p.Measure.Length(quick)
 		total += settle + measure
-		fmt.Fprintf(w, "  %s orchestrator=%s", tr.ID, tr.Spec.Orchestrator.Kind)
+		fmt.Fprintf(w, "  %s", tr.ID)
+		if !slices.ContainsFunc(s.Matrix, func(ax spec.Axis) bool { return ax.Key == "orchestrator.kind" }) {
+			fmt.Fprintf(w, " orchestrator.kind=%s", tr.Spec.Orchestrator.Kind)
+		}
 		for _, ax := range s.Matrix {
 			fmt.Fprintf(w, " %s=%s", ax.Key, tr.Params[ax.Key])
 		}
@@ -219,12 +226,12 @@ func printPlan(w io.Writer, s *spec.Spec, testbed string, hosts []inventory.Host
 			fmt.Fprintf(w, " repeat=%d", tr.Repeat)
 		}
 		fmt.Fprintf(w, "\n    setup (timeout %s) → settle %s → measure %s → teardown (timeout %s)\n",
-			p.Setup.Timeout, settle, measure, p.Teardown.Timeout)
+			spec.Duration(p.Setup.Timeout), spec.Duration(settle), spec.Duration(measure), spec.Duration(p.Teardown.Timeout))
 		for _, st := range tr.Spec.Steps {
 			fmt.Fprintf(w, "    step %s on %s: %s\n", st.Phase, strings.Join(st.Roles, ","), transport.Quote(st.Run))
 		}
 	}
-	fmt.Fprintf(w, "sampling time at least %s\n", total)
+	fmt.Fprintf(w, "sampling time at least %s\n", spec.Duration(total))
 }
 
 func rolesOrAll(roles []string) string {

@@ -228,7 +228,7 @@ func TestDryRun(t *testing.T) {
 	out, errOut, code := edgerig("run", "../../experiments/idle-local.yaml", "--dry-run", "--quick", "--hosts", hosts, "--out", filepath.Join(dir, "runs"))
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "2 trial(s)")
-	require.Contains(t, out, "orchestrator=swarm")
+	require.Contains(t, out, "orchestrator.kind=swarm")
 	require.Contains(t, out, "measure 10s")
 	require.NoDirExists(t, filepath.Join(dir, "runs"))
 }
@@ -283,4 +283,15 @@ phases:
 	r, err := results.Read(runDir)
 	require.NoError(t, err)
 	require.NotEmpty(t, r.Samples["local"], "samples written before the kill are kept")
+}
+
+// TestRunRefusesMissingRole: a spec needing a role the testbed lacks is
+// refused before anything runs, with the spec's file position.
+func TestRunRefusesMissingRole(t *testing.T) {
+	dir, hosts, specPath := writeFiles(t, "name: roles\norchestrator: {kind: swarm, master_role: boss}\n")
+	_, errOut, code := edgerig("run", specPath, "--hosts", hosts, "--out", filepath.Join(dir, "runs"))
+	require.Equal(t, 2, code, errOut)
+	require.Contains(t, errOut, specPath+":2:")
+	require.Contains(t, errOut, "boss")
+	require.NoDirExists(t, filepath.Join(dir, "runs"))
 }

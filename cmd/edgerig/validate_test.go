@@ -3,6 +3,8 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -19,8 +21,11 @@ func TestValidate(t *testing.T) {
 
 	_, errOut, code = edgerig("validate", bad)
 	require.Equal(t, 2, code)
-	require.Contains(t, errOut, bad+":3:23: phases.measure.duration:")
-	require.Contains(t, errOut, bad+":4:1: bogus:")
+	// Every problem at once, one per line, FILE:LINE:COL: path: message.
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	require.Len(t, lines, 2, errOut)
+	require.Regexp(t, `^`+regexp.QuoteMeta(bad)+`:3:\d+: phases\.measure\.duration: "6o s" is not a duration`, lines[0])
+	require.Regexp(t, `^`+regexp.QuoteMeta(bad)+`:4:1: bogus: unknown field`, lines[1])
 
 	_, _, code = edgerig("validate", filepath.Join(dir, "missing.yaml"))
 	require.Equal(t, 2, code)
