@@ -33,11 +33,13 @@ func (tb *Testbed) Dial(ctx context.Context, node string) (*ssh.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", node, err)
 	}
-	// The handshake gets the context's deadline too: a node cut off the
-	// network accepts nothing and answers nothing.
-	if dl, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(dl)
+	// The handshake is bounded too (by the context's deadline, or 15 s): a
+	// node cut off the network accepts nothing and answers nothing.
+	dl := time.Now().Add(15 * time.Second)
+	if d, ok := ctx.Deadline(); ok && d.Before(dl) {
+		dl = d
 	}
+	conn.SetDeadline(dl)
 	cc, chans, reqs, err := ssh.NewClientConn(conn, addr, &ssh.ClientConfig{
 		User:            "root",
 		Auth:            []ssh.AuthMethod{ssh.PublicKeys(tb.key.signer)},
