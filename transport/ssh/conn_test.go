@@ -3,10 +3,12 @@ package ssh_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -149,4 +151,51 @@ func TestCloseEndsCommands(t *testing.T) {
 	require.Error(t, <-done)
 	require.Eventually(t, func() bool { return syscall.Kill(pid, 0) != nil }, 5*time.Second, 20*time.Millisecond)
 	require.ErrorIs(t, tr.Run(context.Background(), transport.Cmd{Args: []string{"true"}}), ssh.ErrClosed)
+}
+
+// TestMaxSessions: a server that refuses more sessions on a connection
+// (sshd's MaxSessions) makes a Run wait for a free one, on the same
+// connection, instead of taking the refusal for a dead connection.
+func TestMaxSessions(t *testing.T) {
+	s := sshdtest.Start(t, sshdtest.Options{Config: []string{"MaxSessions 2"}})
+	tr := dial(t, config(s))
+	ctx := context.Background()
+	busy := make(chan error, 2)
+	for range 2 {
+		go func() { busy <- tr.Run(ctx, transport.Cmd{Args: []string{"sleep", "2"}}) }()
+	}
+	time.Sleep(500 * time.Millisecond)
+	start := time.Now()
+	out, err := transport.Output(ctx, tr, "echo", "third")
+	require.NoError(t, err)
+	require.Equal(t, "third\n", out)
+	require.NoError(t, <-busy)
+	require.NoError(t, <-busy)
+	t.Logf("third session waited %v", time.Since(start))
+	require.Equal(t, 1, strings.Count(s.Log(), "Accepted publickey"), "one connection for all three")
+}
+
+// TestHandshakeTimeout: a server that accepts TCP but never speaks SSH
+// fails the dial after Timeout.
+func TestHandshakeTimeout(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	key, err := sshdtest.NewKey(sshdtest.Ed25519, filepath.Join(t.TempDir(), "id"))
+	require.NoError(t, err)
+	start := time.Now()
+	_, err = tryDial(ssh.Config{Name: "mute", Addr: l.Addr().String(), IdentityFile: key.Path, Timeout: 500 * time.Millisecond})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.ErrorContains(t, err, "mute: ssh handshake")
+	require.Greater(t, time.Since(start), 400*time.Millisecond)
+	require.Less(t, time.Since(start), 3*time.Second)
 }

@@ -21,6 +21,10 @@ import (
 // as in the local transport.
 const grace = 3 * time.Second
 
+// sessionWait is how long a Run waits for a server that refuses new
+// sessions to accept one again.
+const sessionWait = 30 * time.Second
+
 // Run runs c on the host, streaming its output to c.Stdout and c.Stderr as
 // it comes. Cancelling ctx sends SIGTERM to the command's process group,
 // SIGKILL after a grace period, and closes the session.
@@ -108,9 +112,15 @@ func (t *Transport) track(ctx context.Context) (context.Context, context.CancelF
 }
 
 // session opens a session, redialling once if the connection turns out to
-// be dead: nothing has run yet, so trying again is safe.
+// be dead: nothing has run yet, so trying again is safe. A server that
+// refuses the session (sshd's MaxSessions, 10 by default, is reached while
+// the runner streams probes and runs commands on the same host) is waited
+// for with backoff; the connection and its other sessions are kept.
 func (t *Transport) session(ctx context.Context) (*xssh.Session, *xssh.Client, error) {
-	for attempt := 0; ; attempt++ {
+	redialled := false
+	wait := 50 * time.Millisecond
+	deadline := time.Now().Add(sessionWait)
+	for {
 		c, err := t.conn(ctx)
 		if err != nil {
 			return nil, nil, err
@@ -119,10 +129,24 @@ func (t *Transport) session(ctx context.Context) (*xssh.Session, *xssh.Client, e
 		if err == nil {
 			return s, c, nil
 		}
+		var refused *xssh.OpenChannelError
+		if errors.As(err, &refused) {
+			if time.Now().After(deadline) {
+				return nil, nil, fmt.Errorf("%s: new session refused for %v (sshd MaxSessions?): %w", t.cfg.Name, sessionWait, err)
+			}
+			select {
+			case <-ctx.Done():
+				return nil, nil, fmt.Errorf("%s: new session: %w (after: %v)", t.cfg.Name, ctx.Err(), err)
+			case <-time.After(wait):
+			}
+			wait = min(2*wait, time.Second)
+			continue
+		}
 		t.lose(c, fmt.Errorf("new session: %w", err))
-		if attempt > 0 {
+		if redialled {
 			return nil, nil, fmt.Errorf("%s: new session: %w", t.cfg.Name, err)
 		}
+		redialled = true
 	}
 }
 

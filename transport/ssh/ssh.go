@@ -235,6 +235,13 @@ func dial(ctx context.Context, cfg Config) (*xssh.Client, func(), error) {
 		return nil, nil, err
 	}
 	cc := &xssh.ClientConfig{
+		// ChaCha20-Poly1305 first: the Raspberry Pi 2, 3 and 4 have no AES
+		// instructions, and sshd takes the client's first choice it
+		// supports. AES-GCM stays for servers that refuse ChaCha20.
+		Config: xssh.Config{Ciphers: []string{
+			xssh.CipherChaCha20Poly1305, xssh.CipherAES128GCM, xssh.CipherAES256GCM,
+			xssh.CipherAES128CTR, xssh.CipherAES192CTR, xssh.CipherAES256CTR,
+		}},
 		User:              cfg.User,
 		Auth:              methods,
 		HostKeyCallback:   hk.callback(known),
