@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/edgerig/edgerig/facts"
 	"github.com/edgerig/edgerig/inventory"
 	"github.com/edgerig/edgerig/runner"
 	"github.com/edgerig/edgerig/spec"
@@ -89,7 +90,7 @@ received is kept, and the run is marked aborted.
 		Spec: s, Testbed: testbed, Hosts: hosts, OutDir: o.out, Quick: o.quick,
 		ProbesDir: probes, Progress: stderr,
 		Connect: connector(inv, o.acceptNew),
-		Facts:   gatherFacts,
+		Facts:   facts.Gather,
 		Clock:   clockOffset,
 	}
 	dir, runErr := runner.Run(ctx, cfg)

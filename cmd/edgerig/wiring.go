@@ -5,14 +5,15 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
 	"time"
 
+	"github.com/edgerig/edgerig/facts"
 	"github.com/edgerig/edgerig/inventory"
 	"github.com/edgerig/edgerig/report"
 	"github.com/edgerig/edgerig/results"
 	"github.com/edgerig/edgerig/transport"
 	"github.com/edgerig/edgerig/transport/local"
+	"github.com/edgerig/edgerig/transport/ssh"
 )
 
 // connector opens a host's transport: the local one for `local: true`
@@ -22,7 +23,15 @@ func connector(inv *inventory.Inventory, acceptNew bool) func(context.Context, i
 		if h.Local {
 			return local.New(h.Name), nil
 		}
-		return nil, fmt.Errorf("host %s: no SSH transport in this build yet", h.Name)
+		cfg, err := ssh.ConfigFor(inv, h, acceptNew)
+		if err != nil {
+			return nil, err
+		}
+		t, err := ssh.Dial(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return t, nil
 	}
 }
 
@@ -51,14 +60,8 @@ func renderReport(dir, resultsMD string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// gatherFacts learns the host's architecture (which picks the probe
-// build). The full host facts come from package facts.
-func gatherFacts(ctx context.Context, t transport.Transport) (results.HostFacts, error) {
-	out, err := transport.Output(ctx, t, "uname", "-m")
-	return results.HostFacts{Arch: strings.TrimSpace(out)}, err
-}
-
-// clockOffset is zero until package facts measures it over the channel.
-func clockOffset(context.Context, transport.Transport, string) (time.Duration, time.Duration, error) {
-	return 0, 0, nil
+// clockOffset measures a host's clock offset over its transport with the
+// placed probe's clock mode: best of 20 exchanges.
+func clockOffset(ctx context.Context, t transport.Transport, probe string) (time.Duration, time.Duration, error) {
+	return facts.ClockOffsetProbe(ctx, t, 20, probe)
 }
