@@ -2,7 +2,6 @@ package probes
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"time"
@@ -49,15 +48,16 @@ type containers struct {
 	dr      dirReader
 	byID    map[string]*container
 	order   []*container
-	parents map[string]bool // relative to lay.cpuBase
+	parents map[string]string // relative to lay.cpuBase → absolute path
+	walkers [walkDepth + 2]dirReader
 	tick    uint64
 	dirty   bool
 }
 
 func newContainers(lay layout) *containers {
-	cs := &containers{lay: lay, byID: map[string]*container{}, parents: map[string]bool{}}
+	cs := &containers{lay: lay, byID: map[string]*container{}, parents: map[string]string{}}
 	for _, p := range wellKnownParents {
-		cs.parents[p] = true
+		cs.addParent(p)
 	}
 	return cs
 }
@@ -103,22 +103,27 @@ func (cs *containers) remove(c *container) {
 	cs.dirty = true
 }
 
+func (cs *containers) addParent(rel string) {
+	if _, ok := cs.parents[rel]; !ok {
+		cs.parents[rel] = filepath.Join(cs.lay.cpuBase, rel)
+	}
+}
+
 // walk finds container directories below rel and records their parents.
+// Each depth has its own getdents buffer, and only subdirectories are
+// looked at, so a walk costs about one syscall per cgroup directory.
 func (cs *containers) walk(rel string, depth int) {
 	if depth > walkDepth {
 		return
 	}
-	ents, err := os.ReadDir(filepath.Join(cs.lay.cpuBase, rel))
-	if err != nil {
-		return
-	}
-	for _, e := range ents {
-		if !e.IsDir() {
-			continue
-		}
-		child := filepath.Join(rel, e.Name())
-		if id, ok := containerID(e.Name()); ok {
-			cs.parents[rel] = true
+	var children []string
+	_ = cs.walkers[depth].each(filepath.Join(cs.lay.cpuBase, rel), func(name []byte) {
+		children = append(children, string(name))
+	})
+	for _, name := range children {
+		child := filepath.Join(rel, name)
+		if id, ok := containerID(name); ok {
+			cs.addParent(rel)
 			if c := cs.byID[id]; c != nil {
 				c.seen = cs.tick
 			} else {
@@ -132,8 +137,8 @@ func (cs *containers) walk(rel string, depth int) {
 // list re-lists the known parent directories, adding new containers and
 // marking the ones still there.
 func (cs *containers) list() {
-	for rel := range cs.parents {
-		_ = cs.dr.each(filepath.Join(cs.lay.cpuBase, rel), func(name []byte) {
+	for rel, abs := range cs.parents {
+		_ = cs.dr.each(abs, func(name []byte) {
 			id, ok := containerIDBytes(name)
 			if !ok {
 				return

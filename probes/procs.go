@@ -90,18 +90,22 @@ func (g *group) close() {
 	}
 }
 
-// daemons follows the system daemons named on the command line. /proc is
-// rescanned every rescanEvery ticks (a daemon restarted in between is missed
-// for at most that long); between scans only the known PIDs are read.
+// daemons follows the system daemons named on the command line. Every
+// rescanEvery ticks /proc is listed (one getdents pass) and only the
+// processes not seen at the previous scan have their comm read, so a scan
+// on a host with hundreds of processes costs a few syscalls; a daemon
+// restarted in between is picked up within rescanEvery ticks.
 type daemons struct {
 	root   string
 	groups []*group
 	tick   uint64
-	comm   []byte
+	dr     dirReader
+	known  map[int]bool // PIDs listed at the previous scan
+	listed map[int]bool
 }
 
 func newDaemons(root string, names []string) *daemons {
-	d := &daemons{root: root}
+	d := &daemons{root: root, known: map[int]bool{}, listed: map[int]bool{}}
 	for _, n := range names {
 		d.groups = append(d.groups, newGroup(n))
 	}
@@ -119,26 +123,32 @@ func matches(comm []byte, name string) bool {
 }
 
 func (d *daemons) scan() {
-	ents, err := os.ReadDir(filepath.Join(d.root, "proc"))
-	if err != nil {
-		return
-	}
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
+	proc := filepath.Join(d.root, "proc")
+	clear(d.listed)
+	_ = d.dr.each(proc, func(name []byte) {
+		pid, ok := atou(name)
+		if !ok || pid == 0 || pid > 1<<31 {
+			return
+		}
+		d.listed[int(pid)] = true
+	})
+	for pid := range d.listed {
+		if d.known[pid] {
 			continue
 		}
-		comm, err := os.ReadFile(filepath.Join(d.root, "proc", e.Name(), "comm"))
+		dir := filepath.Join(proc, strconv.Itoa(pid))
+		comm, err := os.ReadFile(filepath.Join(dir, "comm"))
 		if err != nil {
 			continue
 		}
 		comm = bytes.TrimSpace(comm)
 		for _, g := range d.groups {
 			if matches(comm, g.name) {
-				g.add(pid, filepath.Join(d.root, "proc", e.Name(), "stat"))
+				g.add(pid, filepath.Join(dir, "stat"))
 			}
 		}
 	}
+	d.known, d.listed = d.listed, d.known
 }
 
 func (d *daemons) sample(now time.Time, out []sample.Series) []sample.Series {

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,33 +67,33 @@ func (b *byteSize) Set(s string) error {
 	return nil
 }
 
-// latest holds the last encoded record for the Prometheus endpoint; it is
-// decoded only when scraped, so ticks pay nothing for it.
+// latest holds a copy of the last record for the Prometheus endpoint; it
+// is kept only when --listen is on.
 type latest struct {
-	mu   sync.Mutex
-	line []byte
+	mu  sync.Mutex
+	rec sample.Record
 }
 
-func (l *latest) set(line []byte) {
+func (l *latest) set(rec sample.Record) {
+	cp := sample.Record{V: rec.V, Seq: rec.Seq, TimeMS: rec.TimeMS, Series: make([]sample.Series, len(rec.Series))}
+	for i, s := range rec.Series {
+		cp.Series[i] = sample.Series{Kind: s.Kind, Label: s.Label, Values: maps.Clone(s.Values)}
+	}
 	l.mu.Lock()
-	l.line = append(l.line[:0], line...)
+	l.rec = cp
 	l.mu.Unlock()
 }
 
 func (l *latest) get() (sample.Record, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.line) == 0 {
-		return sample.Record{}, false
-	}
-	r, err := sample.Decode(l.line)
-	return r, err == nil
+	return l.rec, l.rec.Seq > 0
 }
 
 // sampleLoop samples every interval until ctx ends, spooling each record and
-// handing its line to emit (which may be nil). tick, when set, runs after
+// handing it and its line to emit (which may be nil). tick, when set, runs after
 // each record; returning false stops the loop (the daemon's orphan timer).
-func sampleLoop(ctx context.Context, f samplerFlags, emit func([]byte) error, tick func(time.Time) bool) error {
+func sampleLoop(ctx context.Context, f samplerFlags, emit func(sample.Record, []byte) error, tick func(time.Time) bool) error {
 	s, err := probes.New(probes.Options{Containers: f.containers, Daemons: probes.ParseDaemons(f.daemons)})
 	if err != nil {
 		return err
@@ -113,6 +114,7 @@ func sampleLoop(ctx context.Context, f samplerFlags, emit func([]byte) error, ti
 	if _, _, err := s.Sample(time.Now()); err != nil { // primes the CPU counters
 		return err
 	}
+	var line []byte
 	t := time.NewTicker(f.interval)
 	defer t.Stop()
 	for {
@@ -125,7 +127,7 @@ func sampleLoop(ctx context.Context, f samplerFlags, emit func([]byte) error, ti
 				return err
 			}
 			if ok {
-				line, err := sample.Encode(rec)
+				line, err = probes.AppendRecord(line[:0], rec)
 				if err != nil {
 					return err
 				}
@@ -135,7 +137,7 @@ func sampleLoop(ctx context.Context, f samplerFlags, emit func([]byte) error, ti
 					}
 				}
 				if emit != nil {
-					if err := emit(line); err != nil {
+					if err := emit(rec, line); err != nil {
 						return err
 					}
 				}

@@ -2,17 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/edgerig/edgerig/probes/expo"
+	"github.com/edgerig/edgerig/sample"
 )
 
 func runStream(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -41,40 +39,29 @@ func runStream(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		defer srv.Close()
 	}
 	buf := make([]byte, 0, 4096)
-	emit := func(line []byte) error {
+	emit := func(rec sample.Record, line []byte) error {
 		buf = append(append(buf[:0], line...), '\n')
 		if _, err := stdout.Write(buf); err != nil {
 			return fmt.Errorf("write stdout: %w", err)
 		}
 		if *listen != "" {
-			last.set(line)
+			last.set(rec)
 		}
 		return nil
 	}
 	return sampleLoop(ctx, f, emit, nil)
 }
 
-// serveMetrics serves /metrics on addr in the background.
-func serveMetrics(addr string, last *latest, stderr io.Writer) (*http.Server, error) {
+// serveMetrics serves /metrics on addr in the background until closed.
+func serveMetrics(addr string, last *latest, stderr io.Writer) (io.Closer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("--listen: %w", err)
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
-		rec, ok := last.get()
-		if !ok {
-			http.Error(w, "no sample yet", http.StatusServiceUnavailable)
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		_ = expo.Write(w, rec)
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := expo.Serve(ln, last.get); err != nil {
 			fmt.Fprintf(stderr, "edgerig-probe: --listen %s: %v\n", addr, err)
 		}
 	}()
-	return srv, nil
+	return ln, nil
 }
