@@ -1,8 +1,11 @@
 package probes
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
@@ -138,7 +141,7 @@ func (cs *containers) walk(rel string, depth int) {
 // marking the ones still there.
 func (cs *containers) list() {
 	for rel, abs := range cs.parents {
-		_ = cs.dr.each(abs, func(name []byte) {
+		err := cs.dr.each(abs, func(name []byte) {
 			id, ok := containerIDBytes(name)
 			if !ok {
 				return
@@ -149,6 +152,9 @@ func (cs *containers) list() {
 			}
 			cs.add(string(id), filepath.Join(rel, string(name)))
 		})
+		if errors.Is(err, fs.ErrNotExist) && !slices.Contains(wellKnownParents, rel) {
+			delete(cs.parents, rel) // a pod's directory, gone with the pod
+		}
 	}
 }
 

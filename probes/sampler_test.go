@@ -169,3 +169,34 @@ func containerIDs(rec sample.Record) []string {
 	}
 	return ids
 }
+
+// TestParentDirectoryGone: a pod directory that held containers is
+// forgotten once it is removed, and a container appearing in a known parent
+// is reported from the tick after it is seen (its first CPU reading).
+func TestParentDirectoryGone(t *testing.T) {
+	root := copyTree(t, filepath.Join("testdata", "v2"))
+	s, err := New(Options{Root: root, Containers: true})
+	require.NoError(t, err)
+	defer s.Close()
+	t0 := time.Unix(1_700_000_000, 0)
+	_, _, err = s.Sample(t0)
+	require.NoError(t, err)
+	pod := "kubepods/besteffort/pod0d9c8b7a-6f5e-4d3c-2b1a-0f9e8d7c6b5a"
+	require.Contains(t, s.cs.parents, pod)
+	require.NoError(t, os.RemoveAll(filepath.Join(root, "sys/fs/cgroup", pod)))
+
+	// A new container under system.slice (a parent listed on every tick).
+	id := "c0ffee" + strings.Repeat("0", 58)
+	newDir := filepath.Join(root, "sys/fs/cgroup/system.slice/docker-"+id+".scope")
+	require.NoError(t, os.MkdirAll(newDir, 0o755))
+	for name, content := range map[string]string{"cpu.stat": "usage_usec 100\n", "memory.current": "4096\n", "memory.stat": "inactive_file 0\n"} {
+		require.NoError(t, os.WriteFile(filepath.Join(newDir, name), []byte(content), 0o644))
+	}
+	rec, _, err := s.Sample(t0.Add(time.Second))
+	require.NoError(t, err)
+	require.NotContains(t, s.cs.parents, pod)
+	require.Len(t, containerIDs(rec), 2, "the pod's container is gone, the new one not primed yet")
+	rec, _, err = s.Sample(t0.Add(2 * time.Second))
+	require.NoError(t, err)
+	require.Contains(t, containerIDs(rec), id)
+}
