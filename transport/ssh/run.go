@@ -1,6 +1,7 @@
 package ssh
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -60,7 +61,7 @@ func (t *Transport) Run(ctx context.Context, c transport.Cmd) error {
 	if err != nil {
 		return fmt.Errorf("%s: %s: %w", t.cfg.Name, quoted, err)
 	}
-	if err := sess.Start("echo $$; exec " + quoted); err != nil {
+	if err := sess.Start("echo " + pidMarker + "$$; exec " + quoted); err != nil {
 		return fmt.Errorf("%s: %s: %w", t.cfg.Name, quoted, err)
 	}
 	// Our own copy, so that Run returns when the command exits even if
@@ -216,8 +217,13 @@ func (t *Transport) Copy(ctx context.Context, src, dst string, perm os.FileMode)
 	return fmt.Errorf("%s: copy %s to %s: %w", t.cfg.Name, src, dst, err)
 }
 
-// pidWriter takes the first line of the remote output, the shell's process
-// ID, and passes the rest on.
+// pidMarker starts the line on which the remote shell reports its process
+// ID before it execs the command.
+const pidMarker = "edgerig-pid:"
+
+// pidWriter takes the line with the remote shell's process ID, and drops
+// what came before it (noise printed by the user's shell start-up files,
+// which is not the command's output), then passes the rest on.
 type pidWriter struct {
 	w    io.Writer
 	mu   sync.Mutex
@@ -227,32 +233,38 @@ type pidWriter struct {
 }
 
 func (p *pidWriter) Write(b []byte) (int, error) {
+	n := len(b)
 	p.mu.Lock()
-	if !p.done {
-		n := len(b)
-		for i, c := range b {
-			if c == '\n' {
-				p.pid, _ = strconv.Atoi(string(p.line))
-				p.done = true
-				b = b[i+1:]
-				break
-			}
-			p.line = append(p.line, c)
-		}
-		if !p.done {
-			p.mu.Unlock()
-			return n, nil
-		}
+	if p.done {
 		p.mu.Unlock()
-		if len(b) > 0 {
-			if _, err := p.w.Write(b); err != nil {
-				return 0, err
-			}
+		return p.w.Write(b)
+	}
+	for len(b) > 0 && !p.done {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			p.line = append(p.line, b...)
+			b = nil
+			break
 		}
-		return n, nil
+		p.line = append(p.line, b[:i]...)
+		b = b[i+1:]
+		if rest, ok := bytes.CutPrefix(p.line, []byte(pidMarker)); ok {
+			p.pid, _ = strconv.Atoi(string(rest))
+			p.done = true
+		}
+		p.line = p.line[:0]
+	}
+	if !p.done && len(p.line) > 64<<10 {
+		// No marker in 64 KiB: not a shell we understand; pass everything.
+		b, p.line, p.done = append(p.line, b...), nil, true
 	}
 	p.mu.Unlock()
-	return p.w.Write(b)
+	if len(b) > 0 {
+		if _, err := p.w.Write(b); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
 }
 
 // PID is the remote command's process ID, 0 until known.
