@@ -50,6 +50,7 @@ func swarmState(t *testing.T) string {
 
 func requireSwarmFree(t *testing.T) {
 	testenv.Docker(t)
+	testenv.Lock(t, testenv.HostSwarm)
 	if st := swarmState(t); st != "inactive" {
 		t.Skipf("this machine's Docker engine is already in a swarm (%s): the test will not touch it", st)
 	}

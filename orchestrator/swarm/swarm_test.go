@@ -20,6 +20,7 @@ func TestSetupTeardownLocal(t *testing.T) {
 		t.Skip("integration test")
 	}
 	testenv.Docker(t)
+	testenv.Lock(t, testenv.HostSwarm)
 	cli, err := engine.New(local.New("local"))
 	require.NoError(t, err)
 	defer cli.Close()
