@@ -199,3 +199,26 @@ func TestHandshakeTimeout(t *testing.T) {
 	require.Greater(t, time.Since(start), 400*time.Millisecond)
 	require.Less(t, time.Since(start), 3*time.Second)
 }
+
+// TestCloseDuringRedial: Close does not wait for a Run that redials a host
+// gone for good; the Run ends with it.
+func TestCloseDuringRedial(t *testing.T) {
+	s := sshdtest.Start(t, sshdtest.Options{})
+	cfg := config(s)
+	cfg.Redials = 10 // backoff alone would take ~25 s
+	tr := dial(t, cfg)
+	s.Stop()
+	require.Eventually(t, func() bool { return !tr.Connected() }, 10*time.Second, 10*time.Millisecond)
+	done := make(chan error, 1)
+	go func() { done <- tr.Run(context.Background(), transport.Cmd{Args: []string{"true"}}) }()
+	time.Sleep(600 * time.Millisecond) // into the backoff
+	start := time.Now()
+	require.NoError(t, tr.Close())
+	require.Less(t, time.Since(start), 2*time.Second)
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, context.Canceled)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the redialling Run did not end with Close")
+	}
+}

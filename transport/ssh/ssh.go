@@ -35,7 +35,8 @@ var ErrClosed = errors.New("transport closed")
 type Transport struct {
 	cfg Config
 
-	mu        sync.Mutex
+	dialMu    sync.Mutex // held while dialling
+	mu        sync.Mutex // guards the fields below
 	client    *xssh.Client
 	release   func() // closes the jump hosts and the agent connection of client
 	stop      chan struct{}
@@ -92,18 +93,22 @@ func (t *Transport) Close() error {
 }
 
 // conn returns the live client, dialling (or redialling with backoff) when
-// there is none.
+// there is none. One dial at a time (dialMu), and t.mu is not held while
+// dialling, so that Close and Connected never wait for a slow host.
 func (t *Transport) conn(ctx context.Context) (*xssh.Client, error) {
+	if c, err := t.live(); c != nil || err != nil {
+		return c, err
+	}
+	t.dialMu.Lock()
+	defer t.dialMu.Unlock()
+	if c, err := t.live(); c != nil || err != nil {
+		return c, err // another Run redialled meanwhile
+	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.closed {
-		return nil, fmt.Errorf("%s: %w", t.cfg.Name, ErrClosed)
-	}
-	if t.client != nil {
-		return t.client, nil
-	}
+	redial, lastErr := t.connected, t.lastErr
+	t.mu.Unlock()
 	attempts := 1
-	if t.connected {
+	if redial {
 		attempts += t.cfg.Redials
 	}
 	var err error
@@ -112,7 +117,7 @@ func (t *Transport) conn(ctx context.Context) (*xssh.Client, error) {
 			wait := min(250*time.Millisecond<<(i-1), 4*time.Second)
 			select {
 			case <-ctx.Done():
-				return nil, fmt.Errorf("%s: redial after %v: %w", t.cfg.Name, t.lastErr, ctx.Err())
+				return nil, fmt.Errorf("%s: redial after %v: %w", t.cfg.Name, lastErr, ctx.Err())
 			case <-time.After(wait):
 			}
 		}
@@ -120,6 +125,13 @@ func (t *Transport) conn(ctx context.Context) (*xssh.Client, error) {
 		var release func()
 		c, release, err = dial(ctx, t.cfg)
 		if err == nil {
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			if t.closed {
+				c.Close()
+				release()
+				return nil, fmt.Errorf("%s: %w", t.cfg.Name, ErrClosed)
+			}
 			t.client, t.release, t.connected = c, release, true
 			t.stop = make(chan struct{})
 			go t.watch(c, t.stop)
@@ -130,10 +142,20 @@ func (t *Transport) conn(ctx context.Context) (*xssh.Client, error) {
 			break
 		}
 	}
-	if t.connected {
-		return nil, fmt.Errorf("%s: redial (%d attempts) after %v: %w", t.cfg.Name, attempts, t.lastErr, err)
+	if redial {
+		return nil, fmt.Errorf("%s: redial (%d attempts) after %v: %w", t.cfg.Name, attempts, lastErr, err)
 	}
 	return nil, err
+}
+
+// live returns the current client, or ErrClosed, or neither.
+func (t *Transport) live() (*xssh.Client, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return nil, fmt.Errorf("%s: %w", t.cfg.Name, ErrClosed)
+	}
+	return t.client, nil
 }
 
 // watch sends keepalives on c and drops it when the server stops
