@@ -146,6 +146,10 @@ func (s *Server) start(opts Options) error {
 		"MaxStartups 200",
 		"LogLevel VERBOSE", // DEBUG1 would log into the sessions' stderr too (with -e)
 		"Subsystem sftp internal-sftp",
+		// bash sources ~/.bashrc for commands run by sshd unless it is
+		// nested (SHLVL); this machine's root .bashrc starts pyenv, which
+		// costs ~0.4 s per command and would make the tests about it.
+		"SetEnv SHLVL=1",
 	)
 	for _, k := range s.HostKeys {
 		conf = append(conf, "HostKey "+k.Path)
