@@ -42,7 +42,7 @@ func (t *Transport) Run(ctx context.Context, c transport.Cmd) error {
 	quoted := transport.Quote(c.Args)
 	sess, client, err := t.session(ctx)
 	if err != nil {
-		return fmt.Errorf("%s: %w", quoted, err)
+		return fmt.Errorf("%w (to run %s)", err, quoted)
 	}
 	defer sess.Close()
 
