@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"time"
@@ -54,7 +55,10 @@ func (c Config) withDefaults() Config {
 		c.Addr = net.JoinHostPort(strings.Trim(c.Addr, "[]"), "22")
 	}
 	if c.User == "" {
-		c.User = os.Getenv("USER")
+		// As OpenSSH: the local user's name ($USER may be unset in CI).
+		if u, err := user.Current(); err == nil {
+			c.User = u.Username
+		}
 	}
 	if c.AgentSocket == "" {
 		c.AgentSocket = os.Getenv("SSH_AUTH_SOCK")
