@@ -37,7 +37,17 @@ func (t *Transport) Run(ctx context.Context, c transport.Cmd) error {
 		return fmt.Errorf("%s: run: empty command", t.name)
 	}
 	cmd := exec.Command(c.Args[0], c.Args[1:]...)
-	cmd.Stdin = c.Stdin
+	var stdin io.WriteCloser
+	if c.Stdin != nil {
+		// Our own pipe and copier rather than exec's: exec.Cmd.Wait would
+		// wait for its copier, i.e. for c.Stdin to end, even after the
+		// command exited. Ours is left to end when the caller closes c.Stdin.
+		p, err := cmd.StdinPipe()
+		if err != nil {
+			return fmt.Errorf("%s: %s: %w", t.name, transport.Quote(c.Args), err)
+		}
+		stdin = p
+	}
 	cmd.Stdout = c.Stdout
 	var stderr transport.Tail
 	if c.Stderr != nil {
@@ -50,6 +60,12 @@ func (t *Transport) Run(ctx context.Context, c transport.Cmd) error {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("%s: %s: %w", t.name, transport.Quote(c.Args), err)
+	}
+	if stdin != nil {
+		go func() {
+			_, _ = io.Copy(stdin, c.Stdin)
+			stdin.Close()
+		}()
 	}
 	done := make(chan struct{})
 	go func() {
@@ -103,10 +119,13 @@ func (t *Transport) Copy(ctx context.Context, src, dst string, perm os.FileMode)
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("%s: copy to %s: %w", t.name, dst, err)
 	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: copy to %s: %w", t.name, dst, err)
+	}
 	if err := os.Rename(tmp.Name(), dst); err != nil {
 		return fmt.Errorf("%s: copy to %s: %w", t.name, dst, err)
 	}
-	return ctx.Err()
+	return nil
 }
 
 // Close does nothing: there is no connection to release.

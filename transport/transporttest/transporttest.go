@@ -33,6 +33,7 @@ func Run(t *testing.T, newT func(t *testing.T) transport.Transport) {
 		{"ExitError", testExitError},
 		{"StdinStreaming", testStdinStreaming},
 		{"StdinEOF", testStdinEOF},
+		{"ExitWithStdinOpen", testExitWithStdinOpen},
 		{"StdoutBeforeExit", testStdoutBeforeExit},
 		{"CancelEndsCommand", testCancel},
 		{"Copy", testCopy},
@@ -187,6 +188,24 @@ func testStdinEOF(t *testing.T, tr transport.Transport) {
 	out, err = runOut(t, tr, nil, "cat")
 	require.NoError(t, err, "a nil Stdin is an empty input")
 	require.Empty(t, out)
+}
+
+// testExitWithStdinOpen: a command that exits while its input is still
+// open must end the Run all the same. The runner's probe stream keeps
+// stdin open until it stops, and must notice a probe that died.
+func testExitWithStdinOpen(t *testing.T, tr transport.Transport) {
+	in, w := io.Pipe()
+	defer w.Close()
+	done := make(chan error, 1)
+	go func() { done <- tr.Run(ctx(t), transport.Cmd{Args: []string{"sh", "-c", "exit 4"}, Stdin: in}) }()
+	select {
+	case err := <-done:
+		var ee *transport.ExitError
+		require.ErrorAs(t, err, &ee)
+		require.Equal(t, 4, ee.Code)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after the command exited with its stdin still open")
+	}
 }
 
 func runOut(t *testing.T, tr transport.Transport, in io.Reader, args ...string) (string, error) {
