@@ -52,12 +52,13 @@ func (v *VM) PidFile() string { return filepath.Join(v.Dir, pidFile) }
 // 1 GB like a Pi 2/3, user-mode networking restricted to the forwarded SSH
 // port on loopback (the guest reaches nothing outside), console on the
 // serial log, and -no-reboot with panic=5 so that a kernel or initramfs that
-// cannot boot makes QEMU exit instead of hanging.
+// cannot boot makes QEMU exit instead of hanging. No rootdelay=: Debian's
+// initramfs sleeps that long before mounting the root disk, every boot.
 func qemuArgs(a Arch, im *Image, v *VM) []string {
 	return []string{
 		"-M", "virt", "-cpu", a.CPU, "-smp", "2", "-m", "1024",
 		"-kernel", im.Path(kernelFile), "-initrd", im.Path(initrdFile),
-		"-append", "root=LABEL=" + rootLabel + " rw console=ttyAMA0 net.ifnames=0 panic=5 rootdelay=60",
+		"-append", "root=LABEL=" + rootLabel + " rw console=ttyAMA0 net.ifnames=0 panic=5",
 		"-drive", "file=" + filepath.Join(v.Dir, overlayFile) + ",if=virtio,format=qcow2",
 		"-drive", "file=" + filepath.Join(v.Dir, seedFile) + ",if=virtio,format=raw,readonly=on",
 		"-netdev", "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:" + strconv.Itoa(v.Port) + "-:22",
