@@ -163,5 +163,11 @@ func (b *Builder) build(ctx context.Context, a Arch, dir string) error {
 	}
 	logf.Close()
 	os.Rename(filepath.Join(work, "build.log"), filepath.Join(dir, "build.log"))
-	return os.RemoveAll(work)
+	// The image is published; a work directory that cannot be removed
+	// (a mount left by an interrupted build) only costs disk space.
+	unmountUnder(work)
+	if err := os.RemoveAll(work); err != nil {
+		b.logf("qemu: could not remove %s: %v", work, err)
+	}
+	return nil
 }

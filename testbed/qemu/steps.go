@@ -25,6 +25,7 @@ func installKernel(ctx context.Context, r *stepRunner, a Arch, rootfs, out strin
 	}
 	defer os.Remove(policy)
 	proc := filepath.Join(rootfs, "proc")
+	unmountUnder(rootfs) // left by an interrupted build
 	if err := r.run(ctx, "mount", "-t", "proc", "proc", proc); err != nil {
 		return err
 	}
@@ -180,4 +181,27 @@ func copyFile(src, dst string) error {
 		return fmt.Errorf("copy %s to %s: %w", src, dst, err)
 	}
 	return out.Close()
+}
+
+// unmountUnder detaches every mount below dir, deepest first, so that
+// removing a work directory never descends into a mounted /proc.
+func unmountUnder(dir string) {
+	b, err := os.ReadFile("/proc/self/mounts")
+	if err != nil {
+		return
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return
+	}
+	var points []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 1 && strings.HasPrefix(f[1], abs+"/") {
+			points = append(points, f[1])
+		}
+	}
+	for i := len(points) - 1; i >= 0; i-- {
+		exec.Command("umount", "-l", points[i]).Run()
+	}
 }
