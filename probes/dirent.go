@@ -62,3 +62,26 @@ func parseDirents(b []byte, fn func(name []byte)) {
 		b = b[reclen:]
 	}
 }
+
+// readAt0 reads the start of the file at the NUL-terminated path into dst
+// with openat/read/close and no allocation: the daemon scan reads the comm
+// of every new process, thousands per minute on a busy build host, and
+// os.ReadFile's buffers and path strings would be most of the probe's
+// garbage.
+func readAt0(path []byte, dst []byte) (int, error) {
+	if len(path) == 0 || path[len(path)-1] != 0 {
+		return 0, syscall.EINVAL
+	}
+	atFDCWD := -100 // AT_FDCWD
+	fd, _, errno := syscall.Syscall6(syscall.SYS_OPENAT, uintptr(atFDCWD), uintptr(unsafe.Pointer(&path[0])),
+		uintptr(syscall.O_RDONLY|syscall.O_CLOEXEC), 0, 0, 0)
+	if errno != 0 {
+		return 0, errno
+	}
+	n, err := syscall.Read(int(fd), dst)
+	syscall.Close(int(fd))
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}

@@ -2,10 +2,10 @@ package probes
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/edgerig/edgerig/sample"
@@ -15,7 +15,7 @@ import (
 // architecture Linux builds for (it is fixed for the ABI, whatever CONFIG_HZ).
 const ticksPerSecond = 100
 
-var pageSize = uint64(os.Getpagesize())
+var pageSize = uint64(syscall.Getpagesize())
 
 // proc is one process whose CPU time and RSS are summed into a series.
 type proc struct {
@@ -102,6 +102,8 @@ type daemons struct {
 	dr     dirReader
 	known  map[int]bool // PIDs listed at the previous scan
 	listed map[int]bool
+	path   []byte // reused for /proc/PID/comm
+	comm   [64]byte
 }
 
 func newDaemons(root string, names []string) *daemons {
@@ -136,15 +138,18 @@ func (d *daemons) scan() {
 		if d.known[pid] {
 			continue
 		}
-		dir := filepath.Join(proc, strconv.Itoa(pid))
-		comm, err := os.ReadFile(filepath.Join(dir, "comm"))
+		d.path = append(d.path[:0], proc...)
+		d.path = append(d.path, '/')
+		d.path = strconv.AppendInt(d.path, int64(pid), 10)
+		d.path = append(d.path, "/comm\x00"...)
+		n, err := readAt0(d.path, d.comm[:])
 		if err != nil {
 			continue
 		}
-		comm = bytes.TrimSpace(comm)
+		comm := bytes.TrimSpace(d.comm[:n])
 		for _, g := range d.groups {
 			if matches(comm, g.name) {
-				g.add(pid, filepath.Join(dir, "stat"))
+				g.add(pid, filepath.Join(proc, strconv.Itoa(pid), "stat"))
 			}
 		}
 	}

@@ -241,17 +241,21 @@ func measure(ctx context.Context, probe string, cli *client.Client, ids []string
 
 func print(w io.Writer, rows []row, dur time.Duration) {
 	fmt.Fprintf(w, "\nProbe overhead, %s at 1 Hz per configuration (CPU in %% of one core from /proc/PID/stat; RSS = peak VmHWM)\n\n", dur)
-	fmt.Fprintf(w, "| containers | edgerig-probe CPU | edgerig-probe RSS | probe µs/sample | node_exporter CPU | node_exporter RSS | Docker stats extra CPU (dockerd+containerd+shims) |\n")
-	fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(w, "| containers | edgerig-probe CPU | edgerig-probe RSS | probe CPU µs/sample | probe wall µs/sample (sample_us) | node_exporter CPU | node_exporter RSS | Docker stats extra CPU (dockerd+containerd+shims) |\n")
+	fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {
-		fmt.Fprintf(w, "| %d | %.3f %% | %.1f MB | %.0f | %.3f %% | %.1f MB | %+.2f %% (%.2f → %.2f) |\n",
-			r.n, r.probeCPU, float64(r.probeRSS)/1e6, r.sampleUS, r.neCPU, float64(r.neRSS)/1e6,
+		fmt.Fprintf(w, "| %d | %.3f %% | %.1f MB | %.0f | %.0f | %.3f %% | %.1f MB | %+.2f %% (%.2f → %.2f) |\n",
+			r.n, r.probeCPU, float64(r.probeRSS)/1e6, cpuUS(r.probeCPU), r.sampleUS, r.neCPU, float64(r.neRSS)/1e6,
 			r.dockerStream-r.dockerIdle, r.dockerIdle, r.dockerStream)
 	}
 	if len(rows) >= 2 {
 		a, b := rows[0], rows[len(rows)-1]
 		if b.n > a.n {
-			fmt.Fprintf(w, "\nedgerig-probe cost per extra container: %.1f µs per sample (%d → %d containers)\n", (b.sampleUS-a.sampleUS)/float64(b.n-a.n), a.n, b.n)
+			fmt.Fprintf(w, "\nedgerig-probe cost per extra container (%d → %d containers): %.1f µs of CPU per sample (from /proc/PID/stat, 1 tick = 10 ms over the window), %.1f µs of wall time per sample (sample_us)\n",
+				a.n, b.n, (cpuUS(b.probeCPU)-cpuUS(a.probeCPU))/float64(b.n-a.n), (b.sampleUS-a.sampleUS)/float64(b.n-a.n))
 		}
 	}
 }
+
+// cpuUS turns a CPU share of one core at 1 Hz into µs per sample.
+func cpuUS(pct float64) float64 { return pct / 100 * 1e6 }
