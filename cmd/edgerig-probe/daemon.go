@@ -59,9 +59,24 @@ func detach(args []string, pidfile string) error {
 	cmd.Env = append(os.Environ(), childEnv+"=1")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, null, null
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	// fd 3 carries the sampler's error, if it fails before it is ready;
+	// it closes it once ready, leaving only /dev/null.
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	defer pr.Close()
+	cmd.ExtraFiles = []*os.File{pw}
 	if err := cmd.Start(); err != nil {
+		pw.Close()
 		return fmt.Errorf("daemon: start %s: %w", self, err)
 	}
+	pw.Close()
+	msg := make(chan string, 1)
+	go func() {
+		b, _ := io.ReadAll(io.LimitReader(pr, 4096))
+		msg <- strings.TrimSpace(string(b))
+	}()
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	deadline := time.After(10 * time.Second)
@@ -71,7 +86,7 @@ func detach(args []string, pidfile string) error {
 		}
 		select {
 		case err := <-exited:
-			return fmt.Errorf("daemon: sampler exited before writing %s: %v", pidfile, err)
+			return fmt.Errorf("daemon: sampler exited before writing %s (%v): %s", pidfile, err, <-msg)
 		case <-deadline:
 			_ = cmd.Process.Kill()
 			return fmt.Errorf("daemon: sampler did not write %s within 10s", pidfile)
@@ -84,9 +99,6 @@ func detach(args []string, pidfile string) error {
 func runDetached(f samplerFlags, pidfile string, orphan time.Duration) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt, syscall.SIGHUP)
 	defer stop()
-	if err := writePid(pidfile, os.Getpid()); err != nil {
-		return err
-	}
 	defer func() {
 		if pid, err := readPid(pidfile); err == nil && pid == os.Getpid() {
 			_ = os.Remove(pidfile)
@@ -101,7 +113,20 @@ func runDetached(f samplerFlags, pidfile string, orphan time.Duration) error {
 		}
 		return now.Sub(last) < orphan
 	}
-	return sampleLoop(ctx, f, nil, attached)
+	errPipe := os.NewFile(3, "daemon-errors")
+	ready := func() error {
+		if err := writePid(pidfile, os.Getpid()); err != nil {
+			return err
+		}
+		errPipe.Close()
+		errPipe = nil
+		return nil
+	}
+	err := sampleLoop(ctx, f, ready, nil, attached)
+	if err != nil && errPipe != nil {
+		fmt.Fprintln(errPipe, err)
+	}
+	return err
 }
 
 // writePid writes the pidfile atomically, so a reader never sees it empty.

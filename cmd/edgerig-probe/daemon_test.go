@@ -160,3 +160,13 @@ func TestStopStalePidfile(t *testing.T) {
 }
 
 func readSpoolLast(path string) (uint64, error) { return spool.LastSeq(path) }
+
+// TestDaemonFailsVisibly: a sampler that cannot open its spool makes
+// `edgerig-probe daemon` fail, rather than return 0 and die unseen.
+func TestDaemonFailsVisibly(t *testing.T) {
+	dir := t.TempDir()
+	out, err := runCmd(t, "daemon", "--spool", filepath.Join(dir, "no/such/dir/spool"), "--pidfile", filepath.Join(dir, "probe.pid"))
+	require.Error(t, err)
+	require.Contains(t, out, "exited before writing")
+	require.Contains(t, out, "no such file or directory", "the sampler's own error is passed on")
+}

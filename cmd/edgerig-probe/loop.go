@@ -93,7 +93,10 @@ func (l *latest) get() (sample.Record, bool) {
 // sampleLoop samples every interval until ctx ends, spooling each record and
 // handing it and its line to emit (which may be nil). tick, when set, runs after
 // each record; returning false stops the loop (the daemon's orphan timer).
-func sampleLoop(ctx context.Context, f samplerFlags, emit func(sample.Record, []byte) error, tick func(time.Time) bool) error {
+// ready, when set, runs once everything is open, before the first tick: the
+// daemon writes its pidfile there, so that a sampler that cannot open its
+// spool or cgroups fails `edgerig-probe daemon` instead of dying unseen.
+func sampleLoop(ctx context.Context, f samplerFlags, ready func() error, emit func(sample.Record, []byte) error, tick func(time.Time) bool) error {
 	s, err := probes.New(probes.Options{Containers: f.containers, Daemons: probes.ParseDaemons(f.daemons)})
 	if err != nil {
 		return err
@@ -113,6 +116,11 @@ func sampleLoop(ctx context.Context, f samplerFlags, emit func(sample.Record, []
 	}
 	if _, _, err := s.Sample(time.Now()); err != nil { // primes the CPU counters
 		return err
+	}
+	if ready != nil {
+		if err := ready(); err != nil {
+			return err
+		}
 	}
 	var line []byte
 	t := time.NewTicker(f.interval)

@@ -49,7 +49,7 @@ func runStream(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		return nil
 	}
-	return sampleLoop(ctx, f, emit, nil)
+	return sampleLoop(ctx, f, nil, emit, nil)
 }
 
 // serveMetrics serves /metrics on addr in the background until closed.
