@@ -5,9 +5,9 @@
 // of its own: everything it exercises lives in runner, transport/ssh,
 // probes and testbed/containers.
 //
-// The tests are opt-in, behind the build tag faults, until `edgerig run`
-// reaches hosts over SSH in every build (cmd/edgerig's connector) and a node
-// lost for good no longer fails the run at probe stop:
+// TestNodeKilledDuringMeasure is opt-in, behind the build tag faults, until
+// a node lost for good no longer fails the run when its probe cannot be
+// stopped (see killed_test.go):
 //
-//	go test -tags faults -v ./testbed/faults/   (about 3 minutes)
+//	go test -tags faults -v ./testbed/faults/   (make test-faults, ~2 minutes)
 package faults
