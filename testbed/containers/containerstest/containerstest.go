@@ -22,7 +22,8 @@ import (
 // Up brings up a testbed of n nodes for t and registers its removal with
 // t.Cleanup. The first use on a machine builds the node image (a minute or
 // two); later ones take a few seconds. Progress goes to stderr under -v.
-// The testbed id starts with prefix, which names the caller in `docker ps`.
+// The testbed id is prefix (at most 10 lowercase letters, digits, dashes,
+// naming the caller in `docker ps`) followed by 6 random hex digits.
 func Up(t testing.TB, prefix string, n int) *containers.Testbed {
 	t.Helper()
 	if testing.Short() {
