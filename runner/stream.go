@@ -122,12 +122,23 @@ func (r *run) stopProbes() error {
 	}
 	time.Sleep(r.cfg.Spec.Probe.Interval + 200*time.Millisecond)
 	err := forHosts(started, func(h *hostConn) error {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		// A host lost for good gets a short try: its node-lost event
+		// already tells the story, and its probe ends by itself once no
+		// reader is attached (--orphan-timeout).
+		lost := h.lost.Load()
+		timeout := 15 * time.Second
+		if lost {
+			timeout = 5 * time.Second
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		err := h.t.Run(ctx, transport.Cmd{Args: []string{h.probe, "stop", "--pidfile", h.pidfile}})
 		if err != nil {
 			err = fmt.Errorf("%s: stop probe: %w", h.name, err)
 			_ = r.w.Event(results.Event{Type: results.EventError, Host: h.name, Message: err.Error()})
+			if lost {
+				err = nil
+			}
 		}
 		// Give the tail a moment to pass on what the daemon wrote last.
 		time.Sleep(300 * time.Millisecond)

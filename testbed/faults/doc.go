@@ -5,9 +5,5 @@
 // of its own: everything it exercises lives in runner, transport/ssh,
 // probes and testbed/containers.
 //
-// TestNodeKilledDuringMeasure is opt-in, behind the build tag faults, until
-// a node lost for good no longer fails the run when its probe cannot be
-// stopped (see killed_test.go):
-//
-//	go test -tags faults -v ./testbed/faults/   (make test-faults, ~2 minutes)
+// They run with make test; alone: make test-faults (~2 minutes).
 package faults

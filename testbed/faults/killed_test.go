@@ -1,5 +1,3 @@
-//go:build faults
-
 package faults
 
 import (
@@ -11,11 +9,6 @@ import (
 
 	"github.com/edgerig/edgerig/results"
 )
-
-// This test is opt-in (go test -tags faults) until the runner stops
-// failing a run because the probe of a node lost for good cannot be
-// stopped: today the run ends "failed" with "node4: stop probe: ... i/o
-// timeout", though the loss is recorded and no other sample is lost.
 
 // A node killed during measure: the run completes, the loss is recorded,
 // and the other nodes lose no sample.
