@@ -193,6 +193,7 @@ func TestCheckRefusesWhatItCannotRun(t *testing.T) {
 		{"name: k\norchestrator: {kind: kubernetes}\n", `orchestrator "kubernetes" is not supported`},
 		{"name: w\norchestrator: {kind: swarm, master_role: boss}\n", `exactly one host with role "boss"`},
 		{"name: s\nsteps: [{phase: setup, roles: [nobody], run: [true]}]\n", "no host of testbed"},
+		{"name: w\nworkload: {kind: wordcount}\n", `workload "wordcount" is not supported`},
 	}
 	for _, c := range cases {
 		s, err := spec.Parse("x.yaml", []byte(c.spec))
