@@ -109,7 +109,9 @@ func (b *Builder) build(ctx context.Context, a Arch, dir string) error {
 	if _, err := os.Stat(filepath.Join(work, "started")); err != nil {
 		os.WriteFile(filepath.Join(work, "started"), nil, 0o644)
 	}
-	r := &stepRunner{log: logf}
+	r := &stepRunner{log: logf, beat: func(elapsed time.Duration, last string) {
+		b.logf("qemu: %s image: still building (%s): %s", a.Name, elapsed.Round(time.Second), last)
+	}}
 	mirror := b.Mirror
 	if mirror == "" {
 		mirror = DebianMirror()

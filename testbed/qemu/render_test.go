@@ -105,3 +105,13 @@ func TestNewKeyParses(t *testing.T) {
 	require.Equal(t, publicKeyLine(pub), publicKeyLine(authorized))
 	require.Equal(t, "ssh-ed25519", signer.PublicKey().Type())
 }
+
+func TestConsoleLine(t *testing.T) {
+	dir := t.TempDir()
+	v := &VM{Name: "arm64-1", Dir: dir}
+	require.Equal(t, "(no serial log)", consoleLine(v))
+	log := "[    7.5] Run /init as init process\r\n\x1b[0;1;31m*\x1b[0m\x1b[0;31m*  \x1b[0m] Job networking.service/start running (27s / 5min 27s)\r\x1b[K\r\n\r\n"
+	require.NoError(t, os.WriteFile(v.SerialLog(), []byte(log), 0o644))
+	require.Equal(t, "**  ] Job networking.service/start running (27s / 5min 27s)", consoleLine(v))
+	require.Contains(t, serialTail(v), "Run /init as init process\n**  ] Job networking")
+}

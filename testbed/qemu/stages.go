@@ -10,14 +10,21 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 )
 
 // stepRunner runs the build's commands with their output appended to the
 // build log, and puts the log's last lines into the error of a failed one.
+// A command under emulation can run for minutes without a word on the
+// terminal, so beat (if set) gets its latest output line every beatEvery.
 type stepRunner struct {
-	log io.Writer
-	env []string
+	log  io.Writer
+	env  []string
+	beat func(elapsed time.Duration, last string)
 }
+
+const beatEvery = 30 * time.Second
 
 func (r *stepRunner) run(ctx context.Context, name string, args ...string) error {
 	fmt.Fprintf(r.log, "$ %s %s\n", name, strings.Join(args, " "))
@@ -26,6 +33,22 @@ func (r *stepRunner) run(ctx context.Context, name string, args ...string) error
 	w := io.MultiWriter(r.log, &tail)
 	cmd.Stdout, cmd.Stderr = w, w
 	cmd.Env = append(os.Environ(), r.env...)
+	if r.beat != nil {
+		start, stop := time.Now(), make(chan struct{})
+		defer close(stop)
+		go func() {
+			tick := time.NewTicker(beatEvery)
+			defer tick.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+					r.beat(time.Since(start), lastLines([]byte(tail.String()), 1))
+				}
+			}
+		}()
+	}
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("%s %s: %w; last output:\n%s", name, strings.Join(args, " "), err, tail.String())
 	}
@@ -33,9 +56,14 @@ func (r *stepRunner) run(ctx context.Context, name string, args ...string) error
 }
 
 // tailBuffer keeps the last 4 KiB written to it.
-type tailBuffer struct{ b []byte }
+type tailBuffer struct {
+	mu sync.Mutex
+	b  []byte
+}
 
 func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.b = append(t.b, p...)
 	if len(t.b) > 4096 {
 		t.b = t.b[len(t.b)-4096:]
@@ -43,7 +71,11 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (t *tailBuffer) String() string { return lastLines(t.b, 15) }
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return lastLines(t.b, 15)
+}
 
 // lastLines returns the last n lines of b, for error messages.
 func lastLines(b []byte, n int) string {

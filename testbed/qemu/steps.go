@@ -30,7 +30,7 @@ func installKernel(ctx context.Context, r *stepRunner, a Arch, rootfs, out strin
 		return err
 	}
 	defer exec.Command("umount", "-l", proc).Run()
-	cr := &stepRunner{log: r.log, env: []string{"DEBIAN_FRONTEND=noninteractive", "LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}}
+	cr := &stepRunner{log: r.log, beat: r.beat, env: []string{"DEBIAN_FRONTEND=noninteractive", "LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}}
 	if err := cr.run(ctx, "nice", "-n", "10", "chroot", rootfs, "apt-get", "-q", "update"); err != nil {
 		return err
 	}

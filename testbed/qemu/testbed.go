@@ -152,7 +152,7 @@ func Up(ctx context.Context, o Options) (*Testbed, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			uname, err := waitSSH(ctx, n.vm, signer, o.BootTimeout)
+			uname, err := waitSSH(ctx, n.vm, signer, o.BootTimeout, func(s string) { logf("qemu: %s", s) })
 			if err == nil && uname != n.arch.Uname {
 				err = fmt.Errorf("%s: uname -m says %q, want %q", n.vm.Name, uname, n.arch.Uname)
 			}

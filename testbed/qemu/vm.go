@@ -151,7 +151,7 @@ func serialTail(v *VM) string {
 	if err != nil {
 		return "\nserial log " + v.SerialLog() + ": " + err.Error()
 	}
-	s := strings.ReplaceAll(string(b), "\r", "")
+	s := ansi.ReplaceAllString(strings.ReplaceAll(string(b), "\r", ""), "")
 	if strings.TrimSpace(s) == "" {
 		return "\nserial log " + v.SerialLog() + " is empty (the kernel never printed: bad kernel?)"
 	}

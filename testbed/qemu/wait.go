@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -16,7 +18,7 @@ import (
 // said. It gives up early when QEMU exits (the guest panicked or could not
 // find its root disk) and at the deadline otherwise, with the serial log's
 // last lines in the error either way.
-func waitSSH(ctx context.Context, v *VM, signer ssh.Signer, timeout time.Duration) (string, error) {
+func waitSSH(ctx context.Context, v *VM, signer ssh.Signer, timeout time.Duration, progress func(string)) (string, error) {
 	hostKey, _, _, _, err := ssh.ParseAuthorizedKey([]byte(v.HostKey))
 	if err != nil {
 		return "", fmt.Errorf("%s: host key %q: %w", v.Name, v.HostKey, err)
@@ -31,7 +33,12 @@ func waitSSH(ctx context.Context, v *VM, signer ssh.Signer, timeout time.Duratio
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var last error
+	start, nextBeat := time.Now(), time.Now().Add(beatEvery)
 	for {
+		if progress != nil && time.Now().After(nextBeat) {
+			progress(fmt.Sprintf("%s: no SSH yet after %s; console: %s", v.Name, time.Since(start).Round(time.Second), consoleLine(v)))
+			nextBeat = nextBeat.Add(beatEvery)
+		}
 		if !v.alive() {
 			return "", fmt.Errorf("%s: qemu exited before SSH answered on %s (last SSH error: %v)%s", v.Name, v.Addr(), last, serialTail(v))
 		}
@@ -84,4 +91,23 @@ func sshUname(ctx context.Context, addr string, cfg *ssh.ClientConfig) (string, 
 		return "", fmt.Errorf("uname -m: %w", err)
 	}
 	return strings.TrimSpace(out.String()), nil
+}
+
+// ansi matches the terminal escapes systemd writes to the console.
+var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`)
+
+// consoleLine is the last line the guest wrote to its console, readable.
+func consoleLine(v *VM) string {
+	b, err := os.ReadFile(v.SerialLog())
+	if err != nil {
+		return "(no serial log)"
+	}
+	s := ansi.ReplaceAllString(strings.ReplaceAll(string(b), "\r", "\n"), "")
+	lines := strings.Split(s, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" {
+			return l
+		}
+	}
+	return "(nothing yet)"
 }
