@@ -8,11 +8,14 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // stateFile lists the VMs a testbed directory holds, for Down and Kill.
@@ -70,36 +73,9 @@ func Up(ctx context.Context, o Options) (*Testbed, error) {
 	if tb, err := Load(o.Dir); err == nil && tb.running() {
 		return nil, fmt.Errorf("qemu testbed %s is already up (edgerig testbed down qemu --dir %s first)", o.Dir, o.Dir)
 	}
-	b := &Builder{Root: o.Cache, Mirror: o.Mirror, Progress: o.Log}
-	if b.Root == "" {
-		b.Root = CacheRoot()
-	}
-	type node struct {
-		arch Arch
-		im   *Image
-		vm   *VM
-	}
-	var nodes []node
-	count := map[string]int{} // an arch listed twice adds nodes after the first ones
-	for _, name := range o.Arches {
-		a, err := LookupArch(name)
-		if err != nil {
-			return nil, fmt.Errorf("qemu testbed: %w", err)
-		}
-		var im *Image
-		if o.NoBuild {
-			im, err = OpenImage(ImageDir(b.Root, a), a)
-		} else {
-			im, err = b.Image(ctx, a) // one after the other: the builds are CPU-bound
-		}
-		if err != nil {
-			return nil, fmt.Errorf("qemu testbed: %w", err)
-		}
-		for range o.Nodes {
-			count[a.Name]++
-			name := a.Name + "-" + strconv.Itoa(count[a.Name])
-			nodes = append(nodes, node{a, im, &VM{Name: name, Arch: a.Name, Dir: filepath.Join(o.Dir, name), HostKey: im.Manifest.HostKey}})
-		}
+	nodes, err := plan(ctx, o)
+	if err != nil {
+		return nil, fmt.Errorf("qemu testbed: %w", err)
 	}
 	signer, authorized, err := userKey(o.Dir)
 	if err != nil {
@@ -145,6 +121,63 @@ func Up(ctx context.Context, o Options) (*Testbed, error) {
 			return fail(err)
 		}
 	}
+	if err := waitAll(ctx, nodes, signer, o.BootTimeout, logf); err != nil {
+		return fail(err)
+	}
+	if err := writeInventory(o.Dir, tb.VMs); err != nil {
+		return fail(err)
+	}
+	logf("qemu: testbed up: %s", filepath.Join(o.Dir, "hosts.yaml"))
+	return tb, nil
+}
+
+// node is one VM to boot and the image and architecture it boots.
+type node struct {
+	arch Arch
+	im   *Image
+	vm   *VM
+}
+
+// plan gets the image of each architecture (building it if needed, one
+// after the other: builds are CPU-bound) and names the VMs: arm64-1,
+// arm64-2, armv7-1... An architecture listed twice adds VMs after the first.
+func plan(ctx context.Context, o Options) ([]node, error) {
+	b := &Builder{Root: o.Cache, Mirror: o.Mirror, Progress: o.Log}
+	if b.Root == "" {
+		b.Root = CacheRoot()
+	}
+	var nodes []node
+	count := map[string]int{}
+	for _, name := range o.Arches {
+		a, err := LookupArch(name)
+		if err != nil {
+			return nil, err
+		}
+		for _, prog := range []string{a.System, "qemu-img", "mkfs.ext4"} {
+			if _, err := exec.LookPath(prog); err != nil {
+				return nil, fmt.Errorf("%s: %s is not installed (Debian: qemu-system-arm, qemu-utils, e2fsprogs; make deps)", a.Name, prog)
+			}
+		}
+		var im *Image
+		if o.NoBuild {
+			im, err = OpenImage(ImageDir(b.Root, a), a)
+		} else {
+			im, err = b.Image(ctx, a)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for range o.Nodes {
+			count[a.Name]++
+			name := a.Name + "-" + strconv.Itoa(count[a.Name])
+			nodes = append(nodes, node{a, im, &VM{Name: name, Arch: a.Name, Dir: filepath.Join(o.Dir, name), HostKey: im.Manifest.HostKey}})
+		}
+	}
+	return nodes, nil
+}
+
+// waitAll waits for every VM's SSH at once and checks its architecture.
+func waitAll(ctx context.Context, nodes []node, signer ssh.Signer, timeout time.Duration, logf func(string, ...any)) error {
 	start := time.Now()
 	errs := make([]error, len(nodes))
 	var wg sync.WaitGroup
@@ -152,7 +185,7 @@ func Up(ctx context.Context, o Options) (*Testbed, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			uname, err := waitSSH(ctx, n.vm, signer, o.BootTimeout, func(s string) { logf("qemu: %s", s) })
+			uname, err := waitSSH(ctx, n.vm, signer, timeout, func(s string) { logf("qemu: %s", s) })
 			if err == nil && uname != n.arch.Uname {
 				err = fmt.Errorf("%s: uname -m says %q, want %q", n.vm.Name, uname, n.arch.Uname)
 			}
@@ -164,14 +197,7 @@ func Up(ctx context.Context, o Options) (*Testbed, error) {
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return fail(err)
-	}
-	if err := writeInventory(o.Dir, tb.VMs); err != nil {
-		return fail(err)
-	}
-	logf("qemu: testbed up: %s", filepath.Join(o.Dir, "hosts.yaml"))
-	return tb, nil
+	return errors.Join(errs...)
 }
 
 // pickPort returns the i-th VM's SSH port: base+i, which must be free, or

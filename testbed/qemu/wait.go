@@ -3,6 +3,7 @@ package qemu
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -53,6 +54,9 @@ func waitSSH(ctx context.Context, v *VM, signer ssh.Signer, timeout time.Duratio
 		}
 		select {
 		case <-ctx.Done():
+			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return "", fmt.Errorf("%s: waiting for SSH: %w", v.Name, ctx.Err())
+			}
 			return "", fmt.Errorf("%s: no SSH answer on %s within %s (last error: %v)%s", v.Name, v.Addr(), timeout, last, serialTail(v))
 		case <-time.After(2 * time.Second):
 		}
