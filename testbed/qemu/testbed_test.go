@@ -136,3 +136,34 @@ func TestUpMissingImage(t *testing.T) {
 	_, err := Up(context.Background(), Options{Dir: dir, Arches: []string{"armv7"}, Cache: cache, NoBuild: true})
 	require.ErrorContains(t, err, "armv7-"+ImageVersion+": no complete image")
 }
+
+// TestUpKernelPanic boots the real arm64 kernel with an initramfs that is
+// not one: the kernel panics, panic=5 and -no-reboot make QEMU exit, and Up
+// must say so at once with the panic from the serial log, not wait for its
+// SSH timeout.
+func TestUpKernelPanic(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the arm64 image (built on first use: minutes)")
+	}
+	testenv.Root(t)
+	testenv.Command(t, "qemu-system-aarch64", "qemu-img", "mkfs.ext4", "debootstrap")
+	a, _ := LookupArch("arm64")
+	real, err := (&Builder{Progress: logWriter{t}}).Image(context.Background(), a)
+	require.NoError(t, err)
+	cache, dir := t.TempDir(), t.TempDir()
+	cleanupTestbed(t, dir)
+	im := fakeImage(t, cache, a, nil)
+	kernel, err := os.ReadFile(real.Path(kernelFile))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(im.Path(kernelFile), kernel, 0o644))
+	require.NoError(t, writeManifest(im.Dir, im.Manifest))
+	start := time.Now()
+	_, err = Up(context.Background(), Options{Dir: dir, Arches: []string{"arm64"}, Cache: cache, NoBuild: true, BootTimeout: 5 * time.Minute})
+	require.Error(t, err)
+	t.Log(err)
+	require.Contains(t, err.Error(), "qemu exited before SSH answered")
+	require.Contains(t, err.Error(), "the guest said: [")
+	require.Contains(t, err.Error(), "Kernel panic - not syncing")
+	require.Less(t, time.Since(start), 3*time.Minute, "Up noticed QEMU's exit instead of waiting for its timeout")
+	require.Empty(t, qemuPids(t, dir))
+}

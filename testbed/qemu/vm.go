@@ -155,5 +155,13 @@ func serialTail(v *VM) string {
 	if strings.TrimSpace(s) == "" {
 		return "\nserial log " + v.SerialLog() + " is empty (the kernel never printed: bad kernel?)"
 	}
-	return "\nlast lines of the serial log " + v.SerialLog() + ":\n" + lastLines([]byte(s), 20)
+	cause := ""
+	for _, line := range strings.Split(s, "\n") {
+		// A panic's cause comes before its call trace, which fills the tail.
+		if strings.Contains(line, "Kernel panic") || strings.Contains(line, "ALERT!") {
+			cause = "\nthe guest said: " + strings.TrimSpace(line)
+			break
+		}
+	}
+	return cause + "\nlast lines of the serial log " + v.SerialLog() + ":\n" + lastLines([]byte(s), 20)
 }
