@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/edgerig/edgerig/internal/testenv"
 	"github.com/edgerig/edgerig/inventory"
 	"github.com/edgerig/edgerig/results"
 	"github.com/edgerig/edgerig/spec"
@@ -134,7 +135,7 @@ steps:
 	require.Equal(t, []string{"t1:setup", "t1:settle", "t1:measure", "t1:teardown",
 		"t2:setup", "t2:settle", "t2:measure", "t2:teardown"}, phases)
 	require.Contains(t, progress.String(), "samples local=")
-	requireNoProbeLeft(t, cfg.RemoteDir)
+	testenv.NoProcess(t, cfg.RemoteDir)
 }
 
 // TestRunFailedStepStillTearsDown: a failing step fails the run, but
@@ -162,7 +163,7 @@ steps:
 		tornDown = tornDown || (e.Type == results.EventInfo && e.Message == "step cleanup")
 	}
 	require.True(t, tornDown, "teardown steps ran after the failure")
-	requireNoProbeLeft(t, cfg.RemoteDir)
+	testenv.NoProcess(t, cfg.RemoteDir)
 }
 
 // TestRunInterruptedByContext: cancelling ctx (what SIGINT does) aborts
@@ -185,7 +186,7 @@ probe: {interval: 200ms, containers: false}
 	require.NoError(t, rerr)
 	require.Equal(t, results.StatusAborted, r.Manifest.Status)
 	require.NotEmpty(t, r.Samples["local"])
-	requireNoProbeLeft(t, cfg.RemoteDir)
+	testenv.NoProcess(t, cfg.RemoteDir)
 }
 
 func TestCheckRefusesWhatItCannotRun(t *testing.T) {
@@ -211,20 +212,4 @@ func TestProbeArch(t *testing.T) {
 	}
 	_, err := probeArch("mips")
 	require.ErrorContains(t, err, `"mips"`)
-}
-
-// requireNoProbeLeft fails if any process still runs a probe placed under
-// remoteDir.
-func requireNoProbeLeft(t *testing.T, remoteDir string) {
-	t.Helper()
-	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	for _, p := range procs {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		if strings.Contains(string(b), remoteDir) {
-			t.Fatalf("a probe is still running: %s", strings.ReplaceAll(string(b), "\x00", " "))
-		}
-	}
 }

@@ -171,23 +171,7 @@ probe: {interval: 500ms}
 	}
 	require.True(t, interrupt, "an interrupt event is recorded")
 	require.True(t, teardown, "teardown ended without error")
-	requireNoProbe(t, filepath.Base(runDir))
-}
-
-// requireNoProbe fails if a probe of the given run is still running.
-func requireNoProbe(t *testing.T, runID string) {
-	t.Helper()
-	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	for _, p := range procs {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		cmdline := strings.ReplaceAll(string(b), "\x00", " ")
-		if strings.Contains(cmdline, "edgerig-probe") && strings.Contains(cmdline, runID) {
-			t.Fatalf("a probe is still running: %s: %s", p, cmdline)
-		}
-	}
+	testenv.NoProcess(t, "edgerig-probe", filepath.Base(runDir))
 }
 
 // TestStepArgsNeverReachAShell puts shell syntax in a step's arguments:
@@ -273,7 +257,7 @@ phases:
 	for _, p := range probes {
 		_ = exec.Command(p, "stop", "--pidfile", pidfile).Run()
 	}
-	requireNoProbe(t, filepath.Base(runDir))
+	testenv.NoProcess(t, "edgerig-probe", filepath.Base(runDir))
 
 	out, errOut, code := edgerig("report", runDir, "--results", "")
 	require.Equal(t, 0, code, errOut)
