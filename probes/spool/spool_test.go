@@ -116,10 +116,18 @@ func TestFollowAcrossRotations(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- f.Run(ctx) }()
+	// A spool this small holds ~20 records across its two files: the
+	// writer waits for the follower every 5 records so that a slow start
+	// on a loaded machine is not taken for a follower that loses data
+	// (TestFollowReportsGap covers the follower that falls behind).
+	caughtUp := func(seq uint64) func() bool {
+		return func() bool { s := out.seqs(); return len(s) > 0 && s[len(s)-1] >= seq }
+	}
+	require.Eventually(t, caughtUp(6), 5*time.Second, 2*time.Millisecond)
 	for seq := uint64(7); seq <= 60; seq++ {
 		require.NoError(t, w.Append(line(seq)))
 		if seq%5 == 0 {
-			time.Sleep(10 * time.Millisecond)
+			require.Eventually(t, caughtUp(seq), 5*time.Second, 2*time.Millisecond)
 		}
 	}
 	require.Eventually(t, func() bool { s := out.seqs(); return len(s) > 0 && s[len(s)-1] == 60 }, 5*time.Second, 10*time.Millisecond)
