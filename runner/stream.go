@@ -40,6 +40,7 @@ func (r *run) stream(h *hostConn) {
 		}()
 		lw := &lineWriter{fn: func(line []byte) { r.ingest(h, line, names) }}
 		args := []string{h.probe, "tail", "--spool", h.spool, "--resume-from", strconv.FormatUint(h.lastSeq.Load(), 10)}
+		before := h.received.Load()
 		err := h.t.Run(ctx, transport.Cmd{Args: args, Stdin: stdin, Stdout: lw})
 		lw.flush()
 		cancel()
@@ -50,15 +51,16 @@ func (r *run) stream(h *hostConn) {
 		default:
 		}
 		r.markLost(h, fmt.Sprintf("probe stream ended: %v", err))
+		if h.received.Load() > before {
+			// This stream delivered: a new loss, not a host still down.
+			backoff = 500 * time.Millisecond
+		}
 		select {
 		case <-h.stopping:
 			return
 		case <-time.After(backoff):
 		}
 		backoff = min(backoff*2, 10*time.Second)
-		if h.received.Load() > 0 && !h.lost.Load() {
-			backoff = 500 * time.Millisecond
-		}
 	}
 }
 
