@@ -112,6 +112,14 @@ func Run(ctx context.Context, cfg Config) (string, error) {
 	return dir, err
 }
 
+// Check refuses what this runner cannot do with cfg (an unsupported
+// orchestrator or workload, a role no host has) without touching anything:
+// `edgerig run --dry-run` calls it, and Run starts with it.
+func Check(cfg Config) error {
+	r := &run{cfg: cfg, trials: cfg.Spec.Trials()}
+	return r.check()
+}
+
 // check refuses, before anything is touched, what this runner cannot do.
 func (r *run) check() error {
 	if len(r.cfg.Hosts) == 0 {

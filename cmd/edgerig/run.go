@@ -76,23 +76,25 @@ received is kept, and the run is marked aborted.
 	if err := s.CheckRoles(testbed, inventory.Roles(hosts)); err != nil {
 		return invalidError{err.Error()}
 	}
+	cfg := runner.Config{
+		Spec: s, Testbed: testbed, Hosts: hosts, OutDir: o.out, Quick: o.quick,
+		Progress: stderr,
+		Connect:  connector(inv, o.acceptNew),
+		Facts:    facts.Gather,
+		Clock:    clockOffset,
+	}
+	if err := runner.Check(cfg); err != nil {
+		return err
+	}
 	if o.dryRun {
 		printPlan(stdout, s, testbed, hosts, o.quick)
 		return nil
 	}
-	probes, err := probesDir(o.probes)
-	if err != nil {
+	if cfg.ProbesDir, err = probesDir(o.probes); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg := runner.Config{
-		Spec: s, Testbed: testbed, Hosts: hosts, OutDir: o.out, Quick: o.quick,
-		ProbesDir: probes, Progress: stderr,
-		Connect: connector(inv, o.acceptNew),
-		Facts:   facts.Gather,
-		Clock:   clockOffset,
-	}
 	dir, runErr := runner.Run(ctx, cfg)
 	stop() // a second Ctrl-C now ends edgerig at once
 	if dir == "" {

@@ -280,3 +280,12 @@ func TestRunRefusesMissingRole(t *testing.T) {
 	require.Contains(t, errOut, "boss")
 	require.NoDirExists(t, filepath.Join(dir, "runs"))
 }
+
+// TestDryRunRefusesWhatCannotRun: the dry run says what the run would
+// refuse, here a workload this runner cannot drive yet.
+func TestDryRunRefusesWhatCannotRun(t *testing.T) {
+	dir, hosts, specPath := writeFiles(t, "name: wc\nworkload: {kind: wordcount}\n")
+	_, errOut, code := edgerig("run", specPath, "--dry-run", "--hosts", hosts, "--out", filepath.Join(dir, "runs"))
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, `workload "wordcount" is not supported`)
+}
