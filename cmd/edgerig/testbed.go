@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -69,23 +68,17 @@ func runTestbed(args []string, stdout, stderr io.Writer) error {
 }
 
 func containersUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("edgerig testbed up containers", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("edgerig testbed up containers", stderr,
+		"Usage: edgerig testbed up containers --dir DIR [--nodes N]\n\n"+
+			"Starts N containers (node1..nodeN) on a bridge network of their own, each with its\n"+
+			"own sshd and dockerd, and writes DIR/hosts.yaml for `edgerig run --hosts`. The node\n"+
+			"image is built once with debootstrap (minutes) and cached under "+containers.CacheDir()+".\n"+
+			"Progress goes to stderr; the path of hosts.yaml to stdout.\n\n")
 	nodes := fs.Int("nodes", 3, "number of nodes (node1 is the master)")
 	dir := fs.String("dir", "", "directory for hosts.yaml, known_hosts, id_ed25519 (required)")
 	id := fs.String("id", "", "testbed id used in names and labels (default: random)")
 	mirror := fs.String("mirror", "", "Debian mirror for building the node image (default: this machine's APT mirror)")
 	timeout := fs.Duration("timeout", 2*time.Minute, "how long to wait for every node's ssh and dockerd")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: edgerig testbed up containers --dir DIR [--nodes N]")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Starts N containers (node1..nodeN) on a bridge network of their own, each with its")
-		fmt.Fprintln(stderr, "own sshd and dockerd, and writes DIR/hosts.yaml for `edgerig run --hosts`. The node")
-		fmt.Fprintln(stderr, "image is built once with debootstrap (minutes) and cached under "+containers.CacheDir()+".")
-		fmt.Fprintln(stderr, "Progress goes to stderr; the path of hosts.yaml to stdout.")
-		fmt.Fprintln(stderr)
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
 	}
@@ -109,20 +102,14 @@ func containersUp(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 func containersDown(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("edgerig testbed down containers", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("edgerig testbed down containers", stderr,
+		"Usage: edgerig testbed down containers --dir DIR   (or --id ID)\n\n"+
+			"Removes every container, network and volume of the testbed recorded in DIR (also\n"+
+			"what a failed up left, and without complaint what is already gone), then the files\n"+
+			"up wrote into DIR. The cached node image is kept. With --id, removes what is\n"+
+			"labelled edgerig.testbed=ID in the Docker engine, and touches no file.\n\n")
 	dir := fs.String("dir", "", "the directory given to up")
 	id := fs.String("id", "", "instead of --dir: the testbed id, when its directory is lost")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: edgerig testbed down containers --dir DIR   (or --id ID)")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Removes every container, network and volume of the testbed recorded in DIR (also")
-		fmt.Fprintln(stderr, "what a failed up left, and without complaint what is already gone), then the files")
-		fmt.Fprintln(stderr, "up wrote into DIR. The cached node image is kept. With --id, removes what is")
-		fmt.Fprintln(stderr, "labelled edgerig.testbed=ID in the Docker engine, and touches no file.")
-		fmt.Fprintln(stderr)
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -13,8 +12,16 @@ import (
 )
 
 func qemuUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("edgerig testbed up qemu", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("edgerig testbed up qemu", stderr,
+		"Usage: edgerig testbed up qemu --dir DIR [--arch arm64,armv7] [--nodes N]\n\n"+
+			"Boots emulated ARM hosts (arm64: Cortex-A53 like a Pi 3; armv7: Cortex-A15 for a\n"+
+			"Pi 2), 2 vCPUs and 1 GB each, Debian "+qemu.Suite+" with sshd, reachable only on a\n"+
+			"127.0.0.1 port. Writes DIR/hosts.yaml (testbeds \""+qemu.TestbedName+"\" and \""+qemu.TestbedWithLocal+"\"),\n"+
+			"DIR/known_hosts and DIR/id_ed25519. Each image is built once (about 10-15 minutes\n"+
+			"per architecture, under emulation) and cached in "+qemu.CacheRoot()+";\n"+
+			"VMs boot from copy-on-write overlays of it (30-60 s). Progress goes to stderr,\n"+
+			"the path of hosts.yaml to stdout. Emulation shows that things work on ARM, not\n"+
+			"how fast a Raspberry Pi is.\n\n")
 	arch := fs.String("arch", "arm64", "architectures, comma-separated: "+strings.Join(qemu.ArchNames(), ", "))
 	nodes := fs.Int("nodes", 1, "VMs per architecture")
 	dir := fs.String("dir", "", "directory for hosts.yaml, known_hosts, id_ed25519 and the VMs (required)")
@@ -22,20 +29,6 @@ func qemuUp(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	timeout := fs.Duration("timeout", 6*time.Minute, "how long each VM may take to boot and answer SSH")
 	mirror := fs.String("mirror", "", "Debian mirror for building the images (default: this machine's APT mirror)")
 	noBuild := fs.Bool("no-build", false, "fail instead of building an image that is not in the cache")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: edgerig testbed up qemu --dir DIR [--arch arm64,armv7] [--nodes N]")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Boots emulated ARM hosts (arm64: Cortex-A53 like a Pi 3; armv7: Cortex-A15 for a")
-		fmt.Fprintln(stderr, "Pi 2), 2 vCPUs and 1 GB each, Debian "+qemu.Suite+" with sshd, reachable only on a")
-		fmt.Fprintln(stderr, "127.0.0.1 port. Writes DIR/hosts.yaml (testbeds \""+qemu.TestbedName+"\" and \""+qemu.TestbedWithLocal+"\"),")
-		fmt.Fprintln(stderr, "DIR/known_hosts and DIR/id_ed25519. Each image is built once (about 10-15 minutes")
-		fmt.Fprintln(stderr, "per architecture, under emulation) and cached in "+qemu.CacheRoot()+";")
-		fmt.Fprintln(stderr, "VMs boot from copy-on-write overlays of it (30-60 s). Progress goes to stderr,")
-		fmt.Fprintln(stderr, "the path of hosts.yaml to stdout. Emulation shows that things work on ARM, not")
-		fmt.Fprintln(stderr, "how fast a Raspberry Pi is.")
-		fmt.Fprintln(stderr)
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
 	}
@@ -64,18 +57,12 @@ func qemuUp(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 }
 
 func qemuDown(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("edgerig testbed down qemu", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("edgerig testbed down qemu", stderr,
+		"Usage: edgerig testbed down qemu --dir DIR\n\n"+
+			"Stops every VM that up started in DIR (by the pidfiles it recorded) and removes\n"+
+			"their overlays; serial logs stay. A VM already gone is not an error. The cached\n"+
+			"images are kept.\n\n")
 	dir := fs.String("dir", "", "the directory given to up (required)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: edgerig testbed down qemu --dir DIR")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Stops every VM that up started in DIR (by the pidfiles it recorded) and removes")
-		fmt.Fprintln(stderr, "their overlays; serial logs stay. A VM already gone is not an error. The cached")
-		fmt.Fprintln(stderr, "images are kept.")
-		fmt.Fprintln(stderr)
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
 	}
