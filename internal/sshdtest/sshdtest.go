@@ -20,7 +20,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -54,7 +53,7 @@ type Server struct {
 	ConfigFile     string
 
 	cmd  *exec.Cmd
-	log  *syncBuffer
+	log  *testenv.Buffer
 	done chan struct{}
 }
 
@@ -158,7 +157,7 @@ func (s *Server) start(opts Options) error {
 	if err := os.WriteFile(s.ConfigFile, []byte(strings.Join(conf, "\n")+"\n"), 0o600); err != nil {
 		return err
 	}
-	s.log = &syncBuffer{}
+	s.log = &testenv.Buffer{}
 	s.done = make(chan struct{})
 	s.cmd = exec.Command(Path, "-D", "-e", "-f", s.ConfigFile)
 	s.cmd.Stdout = s.log
@@ -234,23 +233,4 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// syncBuffer is a bytes.Buffer that sshd's output goroutine and the test
-// can use at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

@@ -1,7 +1,6 @@
 package faults
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -133,29 +132,11 @@ probe:
 `, measure)
 }
 
-// syncBuffer is a bytes.Buffer safe to read while a process writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // edgerigRun is `edgerig run` running as a child process.
 type edgerigRun struct {
 	cmd            *exec.Cmd
 	out            string // --out
-	stdout, stderr *syncBuffer
+	stdout, stderr *testenv.Buffer
 	done           chan error
 }
 
@@ -164,7 +145,7 @@ func startRun(t *testing.T, hosts string, measure time.Duration) *edgerigRun {
 	work := t.TempDir()
 	specPath := filepath.Join(work, "fault-idle.yaml")
 	require.NoError(t, os.WriteFile(specPath, []byte(specText(measure)), 0o644))
-	r := &edgerigRun{out: filepath.Join(work, "runs"), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	r := &edgerigRun{out: filepath.Join(work, "runs"), stdout: &testenv.Buffer{}, stderr: &testenv.Buffer{}, done: make(chan error, 1)}
 	bin := filepath.Join(shared.dir, "bin")
 	r.cmd = exec.Command(filepath.Join(bin, "edgerig"), "run", specPath, "--hosts", hosts, "--out", r.out,
 		"--probes", filepath.Join(bin, "probes"), "--no-report", "--results", "")

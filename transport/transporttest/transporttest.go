@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgerig/edgerig/internal/testenv"
 	"github.com/edgerig/edgerig/transport"
 	"github.com/stretchr/testify/require"
 )
@@ -142,7 +143,7 @@ func testExitError(t *testing.T, tr transport.Transport) {
 }
 
 // waitFor polls the output until it holds want or the time is up.
-func waitFor(t *testing.T, out *syncBuffer, want string, d time.Duration) {
+func waitFor(t *testing.T, out *testenv.Buffer, want string, d time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !strings.Contains(out.String(), want) {
@@ -155,7 +156,7 @@ func waitFor(t *testing.T, out *syncBuffer, want string, d time.Duration) {
 
 func testStdinStreaming(t *testing.T, tr transport.Transport) {
 	pr, pw := io.Pipe()
-	var out syncBuffer
+	var out testenv.Buffer
 	done := make(chan error, 1)
 	go func() { done <- tr.Run(ctx(t), transport.Cmd{Args: []string{"cat"}, Stdin: pr, Stdout: &out}) }()
 	for i := range 3 {
@@ -217,7 +218,7 @@ func runOut(t *testing.T, tr transport.Transport, in io.Reader, args ...string) 
 func testStdoutBeforeExit(t *testing.T, tr transport.Transport) {
 	pr, pw := io.Pipe()
 	defer pw.Close()
-	var out syncBuffer
+	var out testenv.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- tr.Run(ctx(t), transport.Cmd{Args: []string{"sh", "-c", `echo ready; read x; echo "got $x"`}, Stdin: pr, Stdout: &out})
@@ -238,7 +239,7 @@ func testCancel(t *testing.T, tr transport.Transport) {
 		t.Run(tc.name, func(t *testing.T) {
 			c, cancel := context.WithCancel(ctx(t))
 			defer cancel()
-			var out syncBuffer
+			var out testenv.Buffer
 			done := make(chan error, 1)
 			go func() { done <- tr.Run(c, transport.Cmd{Args: []string{"sh", "-c", tc.script}, Stdout: &out}) }()
 			waitFor(t, &out, "\n", 10*time.Second)
