@@ -44,9 +44,21 @@ Flags:`)
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("report: one RUNDIR, got also %q", fs.Args())}
 	}
-	run, err := results.Read(dir)
+	out, err := renderReport(dir, *resultsPath, stderr)
 	if err != nil {
 		return err
+	}
+	fmt.Fprintln(stdout, out)
+	return nil
+}
+
+// renderReport renders the run directory's report into RUNDIR/report from
+// the directory alone, updates resultsMD (unless it is ""), and returns the
+// report directory. Both `edgerig report` and `edgerig run` end here.
+func renderReport(dir, resultsMD string, stderr io.Writer) (string, error) {
+	run, err := results.Read(dir)
+	if err != nil {
+		return "", err
 	}
 	for _, w := range run.Warnings {
 		fmt.Fprintf(stderr, "edgerig report: %s: %s\n", dir, w)
@@ -54,17 +66,17 @@ Flags:`)
 	out := filepath.Join(dir, results.ReportDir)
 	sum, err := report.Render(run, out)
 	if err != nil {
-		return err
+		return "", err
 	}
-	if *resultsPath != "" {
-		if err := report.UpdateResults(*resultsPath, run, sum); err != nil {
-			return err
+	fmt.Fprintf(stderr, "edgerig report: %s\n", filepath.Join(out, "report.md"))
+	if resultsMD != "" {
+		if err := report.UpdateResults(resultsMD, run, sum); err != nil {
+			return "", err
 		}
-		fmt.Fprintf(stderr, "edgerig report: updated %s\n", *resultsPath)
+		fmt.Fprintf(stderr, "edgerig report: updated %s\n", resultsMD)
 	}
 	if sum.Aborted() {
-		fmt.Fprintf(stderr, "edgerig report: the run was aborted (its runner died); the report shows what it kept\n")
+		fmt.Fprintf(stderr, "edgerig report: the run was aborted; the report shows what it kept\n")
 	}
-	fmt.Fprintln(stdout, out)
-	return nil
+	return out, nil
 }

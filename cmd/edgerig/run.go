@@ -101,7 +101,7 @@ received is kept, and the run is marked aborted.
 		return runErr
 	}
 	if !o.noReport {
-		if err := renderReport(dir, o.resultsMD, stdout, stderr); err != nil {
+		if _, err := renderReport(dir, o.resultsMD, stderr); err != nil {
 			fmt.Fprintf(stderr, "edgerig: report: %v\n", err)
 			if runErr == nil {
 				runErr = err

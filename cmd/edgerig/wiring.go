@@ -2,15 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"path/filepath"
 	"time"
 
 	"github.com/edgerig/edgerig/facts"
 	"github.com/edgerig/edgerig/inventory"
-	"github.com/edgerig/edgerig/report"
-	"github.com/edgerig/edgerig/results"
 	"github.com/edgerig/edgerig/transport"
 	"github.com/edgerig/edgerig/transport/local"
 	"github.com/edgerig/edgerig/transport/ssh"
@@ -33,31 +28,6 @@ func connector(inv *inventory.Inventory, acceptNew bool) func(context.Context, i
 		}
 		return t, nil
 	}
-}
-
-// renderReport renders the run's report into RUNDIR/report and updates
-// resultsMD (unless it is "").
-func renderReport(dir, resultsMD string, stdout, stderr io.Writer) error {
-	run, err := results.Read(dir)
-	if err != nil {
-		return err
-	}
-	for _, w := range run.Warnings {
-		fmt.Fprintf(stderr, "edgerig: %s: %s\n", dir, w)
-	}
-	out := filepath.Join(dir, results.ReportDir)
-	sum, err := report.Render(run, out)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "edgerig: report: %s\n", filepath.Join(out, "report.md"))
-	if resultsMD != "" {
-		if err := report.UpdateResults(resultsMD, run, sum); err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "edgerig: updated %s\n", resultsMD)
-	}
-	return nil
 }
 
 // clockOffset measures a host's clock offset over its transport with the
