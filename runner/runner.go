@@ -130,7 +130,7 @@ func (r *run) check() error {
 		switch o.Kind {
 		case "none", "":
 		case "swarm":
-			if n := len(r.withRole(o.MasterRole)); n != 1 {
+			if n := len(inventory.WithRole(r.cfg.Hosts, o.MasterRole)); n != 1 {
 				return fmt.Errorf("trial %s: orchestrator swarm needs exactly one host with role %q in testbed %q, found %d", tr.ID, o.MasterRole, r.cfg.Testbed, n)
 			}
 		default:
@@ -142,7 +142,7 @@ func (r *run) check() error {
 		for i, st := range tr.Spec.Steps {
 			found := false
 			for _, role := range st.Roles {
-				found = found || len(r.withRole(role)) > 0
+				found = found || len(inventory.WithRole(r.cfg.Hosts, role)) > 0
 			}
 			if !found {
 				return fmt.Errorf("steps[%d]: no host of testbed %q has any of the roles %v", i, r.cfg.Testbed, st.Roles)
@@ -150,16 +150,6 @@ func (r *run) check() error {
 		}
 	}
 	return nil
-}
-
-func (r *run) withRole(role string) []inventory.Host {
-	var hs []inventory.Host
-	for _, h := range r.cfg.Hosts {
-		if inventory.HasRole(h, role) {
-			hs = append(hs, h)
-		}
-	}
-	return hs
 }
 
 func (r *run) create() (string, error) {
