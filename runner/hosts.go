@@ -46,23 +46,12 @@ type hostConn struct {
 // parallelism bounds how many hosts are connected to or set up at once.
 const parallelism = 16
 
-// forHosts calls fn for every host, at most parallelism at a time, and
-// joins the errors.
-func forHosts[T any](items []T, fn func(T) error) error {
-	sem := make(chan struct{}, parallelism)
-	errs := make([]error, len(items))
-	var wg sync.WaitGroup
-	for i, it := range items {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			errs[i] = fn(it)
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+// forHosts calls fn for every host, at most parallelism at a time
+// (transport.Each), and joins the errors.
+func forHosts(ctx context.Context, hs []*hostConn, fn func(*hostConn) error) error {
+	return errors.Join(transport.Each(ctx, len(hs), parallelism, func(_ context.Context, i int) error {
+		return fn(hs[i])
+	})...)
 }
 
 // connect opens every host's transport and learns its facts.
@@ -72,7 +61,7 @@ func (r *run) connect(ctx context.Context) error {
 	for i, h := range r.cfg.Hosts {
 		r.hosts[i] = &hostConn{name: h.Name, host: h, stopping: make(chan struct{}), done: make(chan struct{})}
 	}
-	err := forHosts(r.hosts, func(h *hostConn) error {
+	err := forHosts(ctx, r.hosts, func(h *hostConn) error {
 		t, err := r.cfg.Connect(ctx, h.host)
 		if err != nil {
 			return fmt.Errorf("connect %s: %w", h.name, err)
@@ -137,7 +126,7 @@ func (r *run) startProbes(ctx context.Context) error {
 	hs := r.probeHosts()
 	r.printf("placing the probe on %d host(s)", len(hs))
 	runID := filepath.Base(r.w.Dir())
-	err := forHosts(hs, func(h *hostConn) error {
+	err := forHosts(ctx, hs, func(h *hostConn) error {
 		if err := r.placeProbe(ctx, h); err != nil {
 			return err
 		}

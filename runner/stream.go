@@ -123,7 +123,7 @@ func (r *run) stopProbes() error {
 		return nil
 	}
 	time.Sleep(r.cfg.Spec.Probe.Interval + 200*time.Millisecond)
-	err := forHosts(started, func(h *hostConn) error {
+	err := forHosts(context.Background(), started, func(h *hostConn) error {
 		// A host lost for good gets a short try: its node-lost event
 		// already tells the story, and its probe ends by itself once no
 		// reader is attached (--orphan-timeout).
