@@ -3,12 +3,10 @@ package inventory
 import (
 	"os"
 	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
-)
 
-var fuzzErrLine = regexp.MustCompile(`^f\.yaml:[1-9][0-9]*:[1-9][0-9]*: .`)
+	"github.com/edgerig/edgerig/internal/yamlpos/yamlpostest"
+)
 
 // FuzzParse feeds the inventory loader arbitrary bytes, seeded with the
 // test inventories and the shipped ones (more seeds in
@@ -28,15 +26,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		inv, err := Parse("f.yaml", data)
 		if err != nil {
-			es, ok := err.(*Errors)
-			if !ok || len(*es) == 0 {
-				t.Fatalf("error is not a non-empty *Errors: %T %v", err, err)
-			}
-			for _, line := range strings.Split(err.Error(), "\n") {
-				if !fuzzErrLine.MatchString(line) {
-					t.Fatalf("error line without a position: %q", line)
-				}
-			}
+			yamlpostest.RequirePositioned(t, err, "f.yaml")
 			return
 		}
 		if len(inv.Hosts) == 0 {

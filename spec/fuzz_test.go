@@ -3,12 +3,10 @@ package spec
 import (
 	"os"
 	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
-)
 
-var fuzzErrLine = regexp.MustCompile(`^f\.yaml:[1-9][0-9]*:[1-9][0-9]*: .`)
+	"github.com/edgerig/edgerig/internal/yamlpos/yamlpostest"
+)
 
 // FuzzParse feeds the loader arbitrary bytes (seeded with every test spec
 // and shipped experiment; more seeds are in testdata/fuzz/FuzzParse). No
@@ -27,15 +25,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse("f.yaml", data)
 		if err != nil {
-			es, ok := err.(*Errors)
-			if !ok || len(*es) == 0 {
-				t.Fatalf("error is not a non-empty *Errors: %T %v", err, err)
-			}
-			for _, line := range strings.Split(err.Error(), "\n") {
-				if !fuzzErrLine.MatchString(line) {
-					t.Fatalf("error line without a position: %q", line)
-				}
-			}
+			yamlpostest.RequirePositioned(t, err, "f.yaml")
 			return
 		}
 		trials := s.Trials()
