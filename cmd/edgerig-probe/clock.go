@@ -12,11 +12,7 @@ import (
 // runClock answers each stdin line with the wall clock in Unix nanoseconds,
 // written at once (no buffering), so that the SSH engineer's NTP-style
 // offset measurement sees a round trip that includes only the channel.
-func runClock(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlags("clock", stderr)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
+func runClock(stdin io.Reader, stdout io.Writer) error {
 	br := bufio.NewReader(stdin)
 	var buf []byte
 	for {

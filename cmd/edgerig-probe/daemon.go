@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,30 +13,38 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/edgerig/edgerig/internal/cli"
 )
 
 // childEnv marks the detached sampler started by `edgerig-probe daemon`.
 const childEnv = "EDGERIG_PROBE_DETACHED"
 
-func runDaemon(args []string, stderr io.Writer) error {
-	fs := newFlags("daemon", stderr)
+func daemonFlags(fs *flag.FlagSet) cli.Action {
 	var f samplerFlags
 	f.register(fs)
-	pidfile := fs.String("pidfile", "", "file the detached sampler writes its PID to (required)")
+	pidfile := fs.String("pidfile", "", "`file` the detached sampler writes its PID to (required)")
 	orphan := fs.Duration("orphan-timeout", 10*time.Minute, "exit after this long without a tail attached")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+	return func(_ []string, stdio cli.IO) error {
+		if err := f.check(); err != nil {
+			return err
+		}
+		if f.spool == "" || *pidfile == "" {
+			return cli.UsageError{Msg: "--spool and --pidfile are required"}
+		}
+		if os.Getenv(childEnv) == "1" {
+			return runDetached(f, *pidfile, *orphan)
+		}
+		return detach(setFlags(fs), *pidfile)
 	}
-	if err := f.check(); err != nil {
-		return err
-	}
-	if f.spool == "" || *pidfile == "" {
-		return usageError{"daemon: --spool and --pidfile are required"}
-	}
-	if os.Getenv(childEnv) == "1" {
-		return runDetached(f, *pidfile, *orphan)
-	}
-	return detach(args, *pidfile)
+}
+
+// setFlags is the flags given on the command line, as --name=value, for
+// the detached sampler's command line.
+func setFlags(fs *flag.FlagSet) []string {
+	var args []string
+	fs.Visit(func(f *flag.Flag) { args = append(args, "--"+f.Name+"="+f.Value.String()) })
+	return args
 }
 
 // detach starts this program again as the sampler in a new session with

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/edgerig/edgerig/internal/cli"
+
 	"github.com/edgerig/edgerig/probes"
 	"github.com/edgerig/edgerig/probes/spool"
 	"github.com/edgerig/edgerig/sample"
@@ -36,7 +38,7 @@ func (f *samplerFlags) register(fs *flag.FlagSet) {
 
 func (f *samplerFlags) check() error {
 	if f.interval < 10*time.Millisecond {
-		return usageError{fmt.Sprintf("--interval %s is below 10ms", f.interval)}
+		return cli.UsageError{Msg: fmt.Sprintf("--interval %s is below 10ms", f.interval)}
 	}
 	return nil
 }

@@ -7,19 +7,14 @@
 package main
 
 import (
-	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"runtime"
 	"runtime/debug"
+
+	"github.com/edgerig/edgerig/internal/cli"
 )
-
-// usageError is bad input from the user: exit status 2.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
 
 const helpText = `edgerig-probe samples a host for edgerig and streams one JSON record per tick.
 
@@ -84,62 +79,35 @@ func main() {
 	os.Exit(realMain(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
+// program is the probe's command table (internal/cli): every command
+// answers --help and takes its flags in any order.
+func program() cli.Program {
+	return cli.Program{
+		Name:  "edgerig-probe",
+		Intro: helpText,
+		Commands: []cli.Command{
+			{Summary: "stream sample records to stdout until stdin EOF or SIGTERM", Flags: streamFlags,
+				Help: "Streams sample records (one JSON object per line) to stdout until stdin reaches\nEOF or SIGTERM/SIGINT arrives, then exits 0. See edgerig-probe --help for the\nseries and metrics."},
+			{Name: "daemon", Summary: "start a detached sampler that appends to a spool", Flags: daemonFlags,
+				Help: "Starts a detached sampler (new session, stdio on /dev/null) that appends records\nto the spool, and returns once the pidfile is written, printing nothing. The\nsampler exits on SIGTERM, or after --orphan-timeout with no tail attached."},
+			{Name: "tail", Summary: "write spooled records after a seq, then follow new ones", Flags: tailFlags,
+				Help: "Writes every spooled record with seq > SEQ (FILE.1, then FILE) to stdout, then\nfollows new ones until stdin reaches EOF."},
+			{Name: "stop", Summary: "stop a daemon by its pidfile", Flags: stopFlags,
+				Help: "Sends SIGTERM to the daemon, waits up to 5 s (then SIGKILL) and removes the\npidfile; exit 0 also when nothing was running."},
+			{Name: "clock", Summary: "answer each stdin line with the wall clock in Unix ns",
+				Help: "Answers each line read on stdin with the wall clock in Unix nanoseconds and a\nnewline, flushed at once, until stdin EOF.",
+				Flags: func(*flag.FlagSet) cli.Action {
+					return func(_ []string, stdio cli.IO) error { return runClock(stdio.In, stdio.Out) }
+				}},
+			{Name: "version", Summary: "print the version (also --version)", Help: "Prints the version.",
+				Flags: func(*flag.FlagSet) cli.Action {
+					return func(_ []string, stdio cli.IO) error { printVersion(stdio.Out); return nil }
+				}},
+		},
+		Version: printVersion,
+	}
+}
+
 func realMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	var err error
-	sub := ""
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		sub, args = args[0], args[1:]
-	}
-	switch sub {
-	case "":
-		err = runStream(args, stdin, stdout, stderr)
-	case "daemon":
-		err = runDaemon(args, stderr)
-	case "tail":
-		err = runTail(args, stdin, stdout, stderr)
-	case "stop":
-		err = runStop(args, stderr)
-	case "clock":
-		err = runClock(args, stdin, stdout, stderr)
-	case "version":
-		err = runVersion(args, stdout, stderr)
-	case "help":
-		fmt.Fprint(stdout, helpText)
-	default:
-		err = usageError{fmt.Sprintf("unknown command %q (see edgerig-probe --help)", sub)}
-	}
-	if err == nil || errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	fmt.Fprintf(stderr, "edgerig-probe: %v\n", err)
-	var ue usageError
-	if errors.As(err, &ue) {
-		return 2
-	}
-	return 1
-}
-
-// newFlags makes a FlagSet whose --help prints the whole contract.
-func newFlags(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, helpText)
-		fmt.Fprintf(stderr, "\nFlags of %s:\n", name)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("%s: unexpected arguments %q", fs.Name(), fs.Args())}
-	}
-	return nil
+	return program().Main(args, cli.IO{In: stdin, Out: stdout, Err: stderr})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/edgerig/edgerig/internal/cli/clitest"
 	"github.com/edgerig/edgerig/sample"
 )
 
@@ -122,4 +123,13 @@ func (p *proc) exit(t *testing.T, timeout time.Duration) error {
 		t.Fatalf("did not exit within %s; stderr: %s", timeout, p.stderr)
 		return nil
 	}
+}
+
+// Every command of the probe's table, walked as edgerig's are.
+func TestEveryCommand(t *testing.T) {
+	clitest.Walk(t, program(), func(args ...string) (string, string, int) {
+		var out, errb strings.Builder
+		code := realMain(args, strings.NewReader(""), &out, &errb)
+		return out.String(), errb.String(), code
+	})
 }

@@ -1,29 +1,32 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/edgerig/edgerig/internal/cli"
 )
 
-func runStop(args []string, stderr io.Writer) error {
-	fs := newFlags("stop", stderr)
-	pidfile := fs.String("pidfile", "", "pidfile written by edgerig-probe daemon (required)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+func stopFlags(fs *flag.FlagSet) cli.Action {
+	pidfile := fs.String("pidfile", "", "pid`file` written by edgerig-probe daemon (required)")
+	return func(_ []string, stdio cli.IO) error { return runStop(*pidfile, stdio.Err) }
+}
+
+func runStop(pidfile string, stderr io.Writer) error {
+	if pidfile == "" {
+		return cli.UsageError{Msg: "--pidfile is required"}
 	}
-	if *pidfile == "" {
-		return usageError{"stop: --pidfile is required"}
-	}
-	pid, ok := running(*pidfile)
+	pid, ok := running(pidfile)
 	if ok {
 		if err := terminate(pid, 5*time.Second); err != nil {
 			return err
 		}
 	}
-	if err := os.Remove(*pidfile); err != nil && !os.IsNotExist(err) {
+	if err := os.Remove(pidfile); err != nil && !os.IsNotExist(err) {
 		return fmt.Errorf("stop: %w", err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -9,18 +10,19 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/edgerig/edgerig/internal/cli"
 	"github.com/edgerig/edgerig/probes/expo"
 	"github.com/edgerig/edgerig/sample"
 )
 
-func runStream(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlags("edgerig-probe", stderr)
+func streamFlags(fs *flag.FlagSet) cli.Action {
 	var f samplerFlags
 	f.register(fs)
-	listen := fs.String("listen", "", "also serve the last record in Prometheus text format on this address (e.g. 127.0.0.1:9101), at /metrics")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
+	listen := fs.String("listen", "", "also serve the last record in Prometheus text format on this `address` (e.g. 127.0.0.1:9101), at /metrics")
+	return func(_ []string, stdio cli.IO) error { return runStream(f, *listen, stdio.In, stdio.Out, stdio.Err) }
+}
+
+func runStream(f samplerFlags, listen string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := f.check(); err != nil {
 		return err
 	}
@@ -31,8 +33,8 @@ func runStream(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	untilEOF(stdin, cancel)
 
 	var last latest
-	if *listen != "" {
-		srv, err := serveMetrics(*listen, &last, stderr)
+	if listen != "" {
+		srv, err := serveMetrics(listen, &last, stderr)
 		if err != nil {
 			return err
 		}
@@ -44,7 +46,7 @@ func runStream(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if _, err := stdout.Write(buf); err != nil {
 			return fmt.Errorf("write stdout: %w", err)
 		}
-		if *listen != "" {
+		if listen != "" {
 			last.set(rec)
 		}
 		return nil

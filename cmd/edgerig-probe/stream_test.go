@@ -113,7 +113,7 @@ func TestUsage(t *testing.T) {
 		out  string
 	}{
 		{[]string{"--help"}, 0, "--resume-from SEQ"},
-		{[]string{"tail", "--help"}, 0, "Flags of tail"},
+		{[]string{"tail", "--help"}, 0, "Usage: edgerig-probe tail [flags]"},
 		{[]string{"--interval", "1ms"}, 2, "below 10ms"},
 		{[]string{"daemon"}, 2, "--spool and --pidfile are required"},
 		{[]string{"bogus"}, 2, "unknown command"},

@@ -5,33 +5,30 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/edgerig/edgerig/internal/cli"
 	"github.com/edgerig/edgerig/report"
 	"github.com/edgerig/edgerig/results"
 )
 
-// runCompare puts runs side by side from their run directories alone.
-func runCompare(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("edgerig compare", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, `Usage: edgerig compare RUNDIR RUNDIR...
-
-Puts runs side by side (typically the same experiment on different
+// compareCmd puts runs side by side from their run directories alone.
+func compareCmd() cli.Command {
+	return cli.Command{
+		Name: "compare", Args: "RUNDIR RUNDIR...", MinArgs: 2, MaxArgs: -1, Complete: "rundir",
+		Summary: "put runs side by side (e.g. by hardware) with ratios",
+		Help: `Puts runs side by side (typically the same experiment on different
 hardware, told apart by the hosts' "hardware" label): for every trial
 (matched by its parameters), host role and metric, each run's mean over
 the measure phase and its ratio to the first run. Prints a Markdown table.
-Reads only the run directories.`)
-		fs.PrintDefaults()
+Reads only the run directories.`,
+		Flags: func(fs *flag.FlagSet) cli.Action {
+			return func(args []string, stdio cli.IO) error { return runCompare(args, stdio.Out, stdio.Err) }
+		},
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagErr(err)
-	}
-	if fs.NArg() < 2 {
-		fs.Usage()
-		return usageError{"compare: need at least two run directories"}
-	}
+}
+
+func runCompare(dirs []string, stdout, stderr io.Writer) error {
 	var sums []*report.Summary
-	for _, dir := range fs.Args() {
+	for _, dir := range dirs {
 		run, err := results.Read(dir)
 		if err != nil {
 			return err

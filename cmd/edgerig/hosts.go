@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/edgerig/edgerig/facts"
+	"github.com/edgerig/edgerig/internal/cli"
 	"github.com/edgerig/edgerig/inventory"
 	"github.com/edgerig/edgerig/results"
 	"github.com/edgerig/edgerig/transport"
@@ -19,19 +20,14 @@ import (
 	"github.com/edgerig/edgerig/transport/ssh"
 )
 
-const hostsUsage = `Usage: edgerig hosts check [flags]
-
-Connects to every host of a testbed (SSH, known_hosts checked strictly)
+const hostsHelp = `Connects to every host of a testbed (SSH, known_hosts checked strictly)
 and prints one row per host: architecture, board model, kernel, cgroup
 version, Docker version, CPUs, memory, disk, and the clock offset to this
 machine with its error bound, measured NTP-style over the SSH channel (best
 of --exchanges round trips). Warns when an offset exceeds --max-offset:
 Spark's file stream silently drops files written by a NameNode whose clock
 is behind, and Raspberry Pis have no real-time clock.
-Exits 1 when a host cannot be reached or checked.
-
-Flags:
-`
+Exits 1 when a host cannot be reached or checked.`
 
 // hostsCheck is what the flags of `edgerig hosts check` set.
 type hostsCheck struct {
@@ -43,34 +39,25 @@ type hostsCheck struct {
 	timeout            time.Duration
 }
 
-func runHosts(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stderr, hostsUsage)
-		if len(args) == 0 {
-			return usageError{"hosts: missing subcommand (check)"}
-		}
-		return nil
+func hostsCheckCmd() cli.Command {
+	return cli.Command{
+		Name: "hosts check", Summary: "check the hosts of a testbed: facts and clock offsets",
+		Help: hostsHelp,
+		Flags: func(fs *flag.FlagSet) cli.Action {
+			var o hostsCheck
+			fs.StringVar(&o.hostsFile, "hosts", "hosts.yaml", "inventory `file`")
+			fs.StringVar(&o.testbed, "testbed", "", "testbed `name` (default: the inventory's default_testbed)")
+			fs.BoolVar(&o.acceptNew, "accept-new-host-keys", false, "record the keys of hosts known_hosts does not know yet (a changed key is refused all the same)")
+			fs.DurationVar(&o.maxOffset, "max-offset", 100*time.Millisecond, "warn when a host's clock is further than this from this machine's")
+			fs.IntVar(&o.parallel, "parallel", 16, "check at most `n` hosts at once")
+			fs.IntVar(&o.exchanges, "exchanges", facts.MinExchanges, "clock exchanges per host (at least 20); the one with the smallest round trip is kept")
+			fs.DurationVar(&o.timeout, "timeout", time.Minute, "time allowed per host")
+			return func(_ []string, stdio cli.IO) error { return runHostsCheck(o, stdio.Out, stdio.Err) }
+		},
 	}
-	if args[0] != "check" {
-		return usageError{fmt.Sprintf("hosts: unknown subcommand %q (known: check)", args[0])}
-	}
-	var o hostsCheck
-	fs := flag.NewFlagSet("edgerig hosts check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, hostsUsage); fs.PrintDefaults() }
-	fs.StringVar(&o.hostsFile, "hosts", "hosts.yaml", "inventory `file`")
-	fs.StringVar(&o.testbed, "testbed", "", "testbed `name` (default: the inventory's default_testbed)")
-	fs.BoolVar(&o.acceptNew, "accept-new-host-keys", false, "record the keys of hosts known_hosts does not know yet (a changed key is refused all the same)")
-	fs.DurationVar(&o.maxOffset, "max-offset", 100*time.Millisecond, "warn when a host's clock is further than this from this machine's")
-	fs.IntVar(&o.parallel, "parallel", 16, "check at most `n` hosts at once")
-	fs.IntVar(&o.exchanges, "exchanges", facts.MinExchanges, "clock exchanges per host (at least 20); the one with the smallest round trip is kept")
-	fs.DurationVar(&o.timeout, "timeout", time.Minute, "time allowed per host")
-	if err := fs.Parse(args[1:]); err != nil {
-		return flagErr(err)
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("hosts check: unexpected arguments %q", fs.Args())}
-	}
+}
+
+func runHostsCheck(o hostsCheck, stdout, stderr io.Writer) error {
 	inv, err := inventory.Load(o.hostsFile)
 	if err != nil {
 		return err

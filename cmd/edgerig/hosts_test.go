@@ -79,7 +79,7 @@ func TestHostsUsage(t *testing.T) {
 	require.Equal(t, 0, code)
 	_, errOut, code = edgerig("hosts", "inspect")
 	require.Equal(t, 2, code)
-	require.Contains(t, errOut, "unknown subcommand")
+	require.Contains(t, errOut, `unknown command "inspect"`)
 }
 
 func TestOffsetWarning(t *testing.T) {

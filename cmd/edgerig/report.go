@@ -6,50 +6,35 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/edgerig/edgerig/internal/cli"
 	"github.com/edgerig/edgerig/report"
 	"github.com/edgerig/edgerig/results"
 )
 
-// runReport (re)renders a run directory's report from the directory alone;
-// it never contacts a host, so it works on old runs and aborted ones.
-func runReport(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("edgerig report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	resultsPath := fs.String("results", "RESULTS.md", "Markdown file whose section for the experiment is updated; '' to leave it alone")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, `Usage: edgerig report RUNDIR [--results FILE]
-
-Renders the report of a run directory into RUNDIR/report: cpu and memory
+// reportCmd (re)renders a run directory's report from the directory
+// alone; it never contacts a host, so it works on old runs and aborted ones.
+func reportCmd() cli.Command {
+	return cli.Command{
+		Name: "report", Args: "RUNDIR", MinArgs: 1, MaxArgs: 1, Complete: "rundir",
+		Summary: "render a run directory's figures, tables and PDF (reads only the directory)",
+		Help: `Renders the report of a run directory into RUNDIR/report: cpu and memory
 figures (PNG, SVG; one panel per trial), container figures, the probe's
 overhead, report.md, report.pdf and stats.csv. It reads only the run
 directory, never a host; a run whose runner was killed is rendered and
 marked aborted. It then updates the experiment's section of RESULTS.md.
-The last line printed is the report directory.
-
-Flags:`)
-		fs.PrintDefaults()
+The last line printed is the report directory.`,
+		Flags: func(fs *flag.FlagSet) cli.Action {
+			resultsPath := fs.String("results", "RESULTS.md", "Markdown `file` whose section for the experiment is updated; '' to leave it alone")
+			return func(args []string, stdio cli.IO) error {
+				out, err := renderReport(args[0], *resultsPath, stdio.Err)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(stdio.Out, out)
+				return nil
+			}
+		},
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagErr(err)
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return usageError{"report: missing RUNDIR"}
-	}
-	dir := fs.Arg(0)
-	// Flags may also follow the run directory.
-	if err := fs.Parse(fs.Args()[1:]); err != nil {
-		return flagErr(err)
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("report: one RUNDIR, got also %q", fs.Args())}
-	}
-	out, err := renderReport(dir, *resultsPath, stderr)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, out)
-	return nil
 }
 
 // renderReport renders the run directory's report into RUNDIR/report from

@@ -15,48 +15,44 @@ import (
 	"time"
 
 	"github.com/edgerig/edgerig/facts"
+	"github.com/edgerig/edgerig/internal/cli"
 	"github.com/edgerig/edgerig/inventory"
 	"github.com/edgerig/edgerig/runner"
 	"github.com/edgerig/edgerig/spec"
 	"github.com/edgerig/edgerig/transport"
 )
 
-func runRun(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("edgerig run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	o := runOptions{}
-	fs.StringVar(&o.hosts, "hosts", "hosts.yaml", "inventory of hosts and testbeds")
-	fs.StringVar(&o.testbed, "testbed", "", "testbed to run on (default: the spec's, else the inventory's default)")
-	fs.BoolVar(&o.quick, "quick", false, "shorten settle and measure to each phase's `quick` length (smoke runs)")
-	fs.StringVar(&o.out, "out", "runs", "directory that receives the run directory")
-	fs.BoolVar(&o.dryRun, "dry-run", false, "print the expanded plan and touch nothing")
-	fs.StringVar(&o.probes, "probes", "", "directory of probe builds edgerig-probe-linux-ARCH (default: probes/ next to the edgerig binary, then bin/probes)")
-	fs.BoolVar(&o.noReport, "no-report", false, "do not render the report after the run")
-	fs.StringVar(&o.resultsMD, "results", "RESULTS.md", "RESULTS.md to update with the run's summary ('' for none)")
-	fs.BoolVar(&o.acceptNew, "accept-new-host-keys", false, "record unknown SSH host keys in known_hosts (never accepts a changed key)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: edgerig run SPEC [flags]
-
-Runs the experiment SPEC (experiments/*.yaml) on a testbed of the inventory:
+func runCmd() cli.Command {
+	return cli.Command{
+		Name: "run", Args: "SPEC", MinArgs: 1, MaxArgs: 1, Complete: "spec",
+		Summary: "run an experiment on a testbed and render its report",
+		Help: `Runs the experiment SPEC (experiments/*.yaml) on a testbed of the inventory:
 connects to every host, places a probe, runs each trial's phases (setup,
 settle, measure, teardown), and writes a run directory as it goes (manifest,
 events, samples), then renders its report. Progress goes to stderr; the last
 line on stdout is the run directory.
 
 Ctrl-C (SIGINT) or SIGTERM stops the run: teardown still runs, every sample
-received is kept, and the run is marked aborted.
+received is kept, and the run is marked aborted (exit status 130).`,
+		Flags: func(fs *flag.FlagSet) cli.Action {
+			o := runOptions{}
+			fs.StringVar(&o.hosts, "hosts", "hosts.yaml", "inventory of hosts and testbeds")
+			fs.StringVar(&o.testbed, "testbed", "", "testbed to run on (default: the spec's, else the inventory's default)")
+			fs.BoolVar(&o.quick, "quick", false, "shorten settle and measure to each phase's quick length (smoke runs)")
+			fs.StringVar(&o.out, "out", "runs", "directory that receives the run directory")
+			fs.BoolVar(&o.dryRun, "dry-run", false, "print the expanded plan and touch nothing")
+			fs.StringVar(&o.probes, "probes", "", "directory of probe builds edgerig-probe-linux-ARCH (default: probes/ next to the edgerig binary, then bin/probes)")
+			fs.BoolVar(&o.noReport, "no-report", false, "do not render the report after the run")
+			fs.StringVar(&o.resultsMD, "results", "RESULTS.md", "RESULTS.md to update with the run's summary ('' for none)")
+			fs.BoolVar(&o.acceptNew, "accept-new-host-keys", false, "record unknown SSH host keys in known_hosts (never accepts a changed key)")
+			return func(args []string, stdio cli.IO) error { return runRun(o, args[0], stdio.Out, stdio.Err) }
+		},
+	}
+}
 
-`)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(reorder(fs, args)); err != nil {
-		return flagErr(err)
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return usageError{"run: name exactly one spec"}
-	}
-	s, err := spec.Load(fs.Arg(0))
+// runRun runs the spec at specPath with the options its flags set.
+func runRun(o runOptions, specPath string, stdout, stderr io.Writer) error {
+	s, err := spec.Load(specPath)
 	if err != nil {
 		return invalidError{err.Error()}
 	}
@@ -71,7 +67,7 @@ received is kept, and the run is marked aborted.
 	testbed := firstNonEmpty(o.testbed, s.Testbed, inv.DefaultTestbed)
 	hosts, err := inv.Testbed(testbed)
 	if err != nil {
-		return usageError{err.Error()}
+		return cli.UsageError{Msg: err.Error()}
 	}
 	if err := s.CheckRoles(testbed, inventory.Roles(hosts)); err != nil {
 		return invalidError{err.Error()}
@@ -128,38 +124,6 @@ type exitError struct {
 
 func (e exitError) Error() string { return e.msg }
 func (e exitError) ExitCode() int { return e.code }
-
-// reorder lets flags follow the positional SPEC (edgerig run SPEC --quick),
-// which the standard flag package alone does not allow.
-func reorder(fs *flag.FlagSet, args []string) []string {
-	var flags, pos []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			pos = append(pos, args[i+1:]...)
-			break
-		}
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			pos = append(pos, a)
-			continue
-		}
-		flags = append(flags, a)
-		name := strings.TrimLeft(a, "-")
-		if strings.Contains(name, "=") {
-			continue
-		}
-		if f := fs.Lookup(name); f != nil {
-			if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
-				continue
-			}
-			if i+1 < len(args) {
-				flags = append(flags, args[i+1])
-				i++
-			}
-		}
-	}
-	return append(flags, pos...)
-}
 
 func firstNonEmpty(ss ...string) string {
 	for _, s := range ss {

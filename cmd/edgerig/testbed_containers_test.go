@@ -25,13 +25,13 @@ func TestTestbedUsage(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"testbed"}, 2, "want: testbed up|down KIND"},
-		{[]string{"testbed", "sideways", "containers"}, 2, "want: testbed up|down KIND"},
-		{[]string{"testbed", "up", "toaster"}, 2, `unknown testbed kind "toaster"`},
+		{[]string{"testbed"}, 2, "edgerig testbed: missing command"},
+		{[]string{"testbed", "sideways", "containers"}, 2, `edgerig testbed: unknown command "sideways"`},
+		{[]string{"testbed", "up", "toaster"}, 2, `edgerig testbed up: unknown command "toaster"`},
 		{[]string{"testbed", "up", "containers"}, 2, "--dir is required"},
 		{[]string{"testbed", "down", "containers"}, 2, "give one of --dir and --id"},
 		{[]string{"testbed", "down", "containers", "--dir", "x", "--id", "y"}, 2, "give one of --dir and --id"},
-		{[]string{"testbed", "down", "containers", "--dir", "x", "extra"}, 2, "no arguments"},
+		{[]string{"testbed", "down", "containers", "--dir", "x", "extra"}, 2, "takes no arguments"},
 		{[]string{"testbed", "--help"}, 0, "containers"},
 		{[]string{"testbed", "up", "containers", "--help"}, 0, "Usage: edgerig testbed up containers"},
 		{[]string{"testbed", "down", "containers", "--dir", "/nonexistent/edgerig"}, 1, "no container testbed"},

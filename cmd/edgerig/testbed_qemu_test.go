@@ -19,7 +19,7 @@ func TestTestbedQemuFlags(t *testing.T) {
 		code       int
 		wantStderr string
 	}{
-		{"help", []string{"testbed", "up", "qemu", "--help"}, 0, "Usage: edgerig testbed up qemu --dir DIR"},
+		{"help", []string{"testbed", "up", "qemu", "--help"}, 0, "Usage: edgerig testbed up qemu [flags]"},
 		{"no dir", []string{"testbed", "up", "qemu", "--arch", "arm64"}, 2, "--dir is required"},
 		{"unknown arch", []string{"testbed", "up", "qemu", "--dir", empty, "--arch", "arm64,sparc"}, 2, `unknown architecture "sparc" (known: arm64, armv7)`},
 		{"down of a directory with no testbed", []string{"testbed", "down", "qemu", "--dir", empty}, 0, ""},
@@ -29,7 +29,8 @@ func TestTestbedQemuFlags(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			code := realMain(tc.args, &stdout, &stderr)
 			require.Equal(t, tc.code, code, stderr.String())
-			require.Contains(t, stderr.String(), tc.wantStderr)
+			// --help answers on stdout, errors go to stderr.
+			require.Contains(t, stdout.String()+stderr.String(), tc.wantStderr)
 		})
 	}
 	_, err := os.Stat(filepath.Join(empty, "hosts.yaml"))

@@ -3,10 +3,11 @@ package main
 import (
 	"flag"
 	"fmt"
-	"io"
 	"strings"
 
+	"github.com/edgerig/edgerig/internal/cli"
 	"github.com/edgerig/edgerig/inventory"
+	"github.com/edgerig/edgerig/runner"
 	"github.com/edgerig/edgerig/spec"
 )
 
@@ -15,49 +16,85 @@ import (
 type invalidError struct{ msg string }
 
 func (e invalidError) Error() string { return e.msg }
-func (e invalidError) ExitCode() int { return 2 }
+func (e invalidError) ExitCode() int { return cli.ExitUsage }
 
-func runValidate(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("edgerig validate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	hosts := fs.String("hosts", "", "also validate this inventory (hosts.yaml)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: edgerig validate [--hosts FILE] SPEC...
+func validateCmd() cli.Command {
+	return cli.Command{
+		Name: "validate", Args: "[SPEC...]", MaxArgs: -1, Complete: "spec",
+		Summary: "check experiment specs and inventories without running anything",
+		Help: `Checks experiment specs (and with --hosts an inventory) without running
+anything. With --hosts, each spec is also checked against the inventory (its
+testbed exists, a host holds every role it needs) and against what the runner
+supports: the same check as run --dry-run. Exit 0 when all are valid;
+otherwise every problem is printed, one per line, as
+FILE:LINE:COL: yaml.path: message, and the exit status is 2. Nothing is
+written. A problem the runner finds has no position of its own and points at
+1:1 of the spec.`,
+		Flags: func(fs *flag.FlagSet) cli.Action {
+			hosts := fs.String("hosts", "", "also validate this inventory `file` (hosts.yaml), and each spec against it")
+			testbed := fs.String("testbed", "", "with --hosts: check the specs against this testbed `name` (default: the spec's, else the inventory's default)")
+			return func(args []string, stdio cli.IO) error {
+				if len(args) == 0 && *hosts == "" {
+					return cli.UsageError{Msg: "name at least one spec, or --hosts"}
+				}
+				return validate(args, *hosts, *testbed, stdio)
+			}
+		},
+	}
+}
 
-Checks experiment specs (and optionally an inventory) without running
-anything. Exit 0 when all are valid; otherwise every problem is printed, one
-per line, as FILE:LINE:COL: yaml.path: message, and the exit status is 2.
-Nothing is written.
-
-`)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return flagErr(err)
-	}
-	if fs.NArg() == 0 && *hosts == "" {
-		fs.Usage()
-		return usageError{"validate: name at least one spec"}
-	}
+func validate(specs []string, hostsFile, testbed string, stdio cli.IO) error {
 	var problems []string
-	for _, path := range fs.Args() {
+	var inv *inventory.Inventory
+	if hostsFile != "" {
+		var err error
+		if inv, err = inventory.Load(hostsFile); err != nil {
+			problems = append(problems, err.Error())
+		} else {
+			fmt.Fprintf(stdio.Out, "%s: valid: %d host(s), %d testbed(s)\n", hostsFile, len(inv.Hosts), len(inv.Testbeds))
+		}
+	}
+	for _, path := range specs {
 		s, err := spec.Load(path)
 		if err != nil {
 			problems = append(problems, err.Error())
 			continue
 		}
-		fmt.Fprintf(stdout, "%s: valid: %s, %d trial(s)\n", path, s.Name, len(s.Trials()))
-	}
-	if *hosts != "" {
-		inv, err := inventory.Load(*hosts)
-		if err != nil {
-			problems = append(problems, err.Error())
-		} else {
-			fmt.Fprintf(stdout, "%s: valid: %d host(s), %d testbed(s)\n", *hosts, len(inv.Hosts), len(inv.Testbeds))
+		if inv != nil {
+			tb, errs := checkAgainst(s, inv, testbed)
+			if len(errs) > 0 {
+				problems = append(problems, errs...)
+				continue
+			}
+			fmt.Fprintf(stdio.Out, "%s: valid: %s, %d trial(s), runs on testbed %s\n", path, s.Name, len(s.Trials()), tb)
+			continue
 		}
+		fmt.Fprintf(stdio.Out, "%s: valid: %s, %d trial(s)\n", path, s.Name, len(s.Trials()))
 	}
 	if len(problems) > 0 {
 		return invalidError{strings.Join(problems, "\n")}
 	}
 	return nil
+}
+
+// checkAgainst is what `run --dry-run` refuses, without connecting: the
+// testbed, the roles, and what the runner supports.
+func checkAgainst(s *spec.Spec, inv *inventory.Inventory, testbedFlag string) (string, []string) {
+	testbed := firstNonEmpty(testbedFlag, s.Testbed, inv.DefaultTestbed)
+	at := func(path, msg string) []string { return []string{fmt.Sprintf("%s:1:1: %s: %s", s.Path, path, msg)} }
+	hosts, err := inv.Testbed(testbed)
+	if err != nil {
+		where := "testbed"
+		if testbedFlag != "" {
+			where = "--testbed"
+		}
+		return testbed, at(where, err.Error())
+	}
+	if err := s.CheckRoles(testbed, inventory.Roles(hosts)); err != nil {
+		return testbed, strings.Split(err.Error(), "\n")
+	}
+	if err := runner.Check(runner.Config{Spec: s, Testbed: testbed, Hosts: hosts}); err != nil {
+		return testbed, at("runner", err.Error())
+	}
+	return testbed, nil
 }

@@ -30,3 +30,39 @@ func TestValidate(t *testing.T) {
 	_, _, code = edgerig("validate", filepath.Join(dir, "missing.yaml"))
 	require.Equal(t, 2, code)
 }
+
+// With --hosts, a spec is checked against the inventory and the runner as
+// run --dry-run would, each problem as FILE:LINE:COL: path: message.
+func TestValidateAgainstInventory(t *testing.T) {
+	dir := t.TempDir()
+	roles := filepath.Join(dir, "roles.yaml")
+	// Hand-written: a swarm whose master role no host of hosts.yaml holds.
+	require.NoError(t, os.WriteFile(roles, []byte("name: roles\ntestbed: local\norchestrator:\n  kind: swarm\n  master_role: mastr\nphases:\n  measure: {duration: 10s}\n"), 0o644))
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"valid", []string{"../../experiments/idle-local.yaml", "--hosts", "../../hosts.yaml"}, 0,
+			"idle-local.yaml: valid: idle-local, 2 trial(s), runs on testbed local"},
+		{"unknown testbed flag", []string{"--testbed", "nosuch", "../../experiments/idle-local.yaml", "--hosts", "../../hosts.yaml"}, 2,
+			`^../../experiments/idle-local.yaml:1:1: --testbed: .*unknown testbed "nosuch"`},
+		{"spec's testbed missing", []string{"../../experiments/smoke-arm.yaml", "--hosts", "../../hosts.yaml"}, 2,
+			`^../../experiments/smoke-arm.yaml:1:1: testbed: .*unknown testbed "qemu-and-local"`},
+		{"role not held", []string{roles, "--hosts", "../../hosts.yaml"}, 2,
+			`^` + regexp.QuoteMeta(roles) + `:5:\d+: orchestrator.master_role: no host of testbed "local" has role "mastr"`},
+		{"runner refuses", []string{"../../experiments/wordcount.yaml", "--hosts", "../../fixtures/inventories/pi-cluster.yaml"}, 2,
+			`^../../experiments/wordcount.yaml:1:1: runner: trial t1: workload "wordcount" is not supported`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, errOut, code := edgerig(append([]string{"validate"}, tc.args...)...)
+			require.Equal(t, tc.code, code, "stdout %s\nstderr %s", out, errOut)
+			if tc.code == 0 {
+				require.Contains(t, out, tc.want)
+				return
+			}
+			require.Regexp(t, tc.want, errOut)
+		})
+	}
+}

@@ -6,27 +6,23 @@ import (
 	"io"
 	"runtime"
 
+	"github.com/edgerig/edgerig/internal/cli"
 	"github.com/edgerig/edgerig/internal/version"
 )
 
-func runVersion(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("edgerig version", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: edgerig version\n\nPrints edgerig's version, Go version and platform.")
+func versionCmd() cli.Command {
+	return cli.Command{
+		Name: "version", Summary: "print edgerig's version (also edgerig --version)",
+		Help: "Prints edgerig's version, Go version and platform.",
+		Flags: func(fs *flag.FlagSet) cli.Action {
+			return func(_ []string, stdio cli.IO) error {
+				printVersion(stdio.Out)
+				return nil
+			}
+		},
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagErr(err)
-	}
-	fmt.Fprintf(stdout, "edgerig %s (%s, %s/%s)\n", version.String(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	return nil
 }
 
-// flagErr turns a flag parsing error into a usage error; --help is not an
-// error at all.
-func flagErr(err error) error {
-	if err == flag.ErrHelp {
-		return nil
-	}
-	return usageError{err.Error()}
+func printVersion(w io.Writer) {
+	fmt.Fprintf(w, "edgerig %s (%s, %s/%s)\n", version.String(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
