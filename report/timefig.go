@@ -269,7 +269,7 @@ func baseLine(v, xmax float64) *plotter.Line {
 // pretends to know values it never saw.
 func addDrawn(p *plot.Plot, d drawn) error {
 	for _, r := range d.Reps {
-		for _, seg := range segments(d.X, r) {
+		for _, seg := range chunks(segments(d.X, r)) {
 			if len(seg) < 2 {
 				continue
 			}
@@ -282,13 +282,17 @@ func addDrawn(p *plot.Plot, d drawn) error {
 		p.Add(band{X: d.X, Lo: d.Lo, Hi: d.Hi, Color: translucent(plotutil.Color(d.Style), 0x38)})
 	}
 	for _, seg := range segments(d.X, d.Mean) {
-		if len(seg) == 1 {
+		if len(seg) == 1 { // a lone value (a container seen once) has no line: mark it
 			sc, err := plotter.NewScatter(seg)
 			if err != nil {
 				return fmt.Errorf("%s: %w", d.Name, err)
 			}
 			sc.GlyphStyle = draw.GlyphStyle{Color: plotutil.Color(d.Style), Radius: vg.Points(2), Shape: draw.CircleGlyph{}}
 			p.Add(sc)
+		}
+	}
+	for _, seg := range chunks(segments(d.X, d.Mean)) {
+		if len(seg) < 2 {
 			continue
 		}
 		l := lineStyle(d.Style)
@@ -296,6 +300,25 @@ func addDrawn(p *plot.Plot, d drawn) error {
 		p.Add(l)
 	}
 	return nil
+}
+
+// chunkLen bounds the points of one stroked path. gonum's PNG canvas
+// (freetype's rasterizer) takes time quadratic in a path's length: one
+// path of 480 points took most of a long run's render.
+const chunkLen = 40
+
+// chunks cuts segments into paths of at most chunkLen points that share
+// their end points, so the line looks unbroken.
+func chunks(segs []plotter.XYs) []plotter.XYs {
+	var out []plotter.XYs
+	for _, s := range segs {
+		for len(s) > chunkLen {
+			out = append(out, s[:chunkLen])
+			s = s[chunkLen-1:]
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // segments splits a binned series at its empty bins, joining across one
