@@ -51,7 +51,10 @@ func writePDF(path, dir, title string, blocks []Block) (int, error) {
 	pdf.MultiCell(0, 8, title, "", "L", false)
 	pdf.Ln(2)
 	nfig, afterFigure := 0, false
-	for _, b := range blocks {
+	for i, b := range blocks {
+		if b.Heading != "" && i+1 < len(blocks) && blocks[i+1].Figure != nil {
+			continue // each figure opens its own page, numbered and captioned: a heading would stand alone
+		}
 		if afterFigure && b.Figure == nil {
 			pdf.AddPage() // text resumes on a landscape page of its own
 		}
