@@ -1,10 +1,13 @@
 package report
 
 import (
+	"fmt"
 	"math"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/edgerig/edgerig/results"
@@ -30,15 +33,59 @@ func Load(dir string) (*Aggregate, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := newBuilder(run)
-	if err := run.ScanSamples(func(host string, r results.Row) error {
-		b.add(host, r)
-		return nil
-	}); err != nil {
+	hosts, files, err := run.SampleFiles()
+	if err != nil {
 		return nil, err
+	}
+	b := newBuilder(run)
+	// Parsing CSV is most of the work: files are parsed side by side, one
+	// goroutine a core, while this goroutine aggregates their rows. Rows
+	// travel in batches through a short channel, so memory stays bounded.
+	type batch struct {
+		host string
+		rows []results.Row
+	}
+	ch := make(chan batch, 2*runtime.GOMAXPROCS(0))
+	warnings := make([][]string, len(files))
+	errs := make([]error, len(files))
+	go func() {
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+		for i, f := range files {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				rows := make([]results.Row, 0, batchRows)
+				warnings[i], errs[i] = results.ScanFile(f, func(r results.Row) error {
+					if rows = append(rows, r); len(rows) == batchRows {
+						ch <- batch{hosts[i], rows}
+						rows = make([]results.Row, 0, batchRows)
+					}
+					return nil
+				})
+				ch <- batch{hosts[i], rows}
+			}()
+		}
+		wg.Wait()
+		close(ch)
+	}()
+	for bt := range ch {
+		for _, r := range bt.rows {
+			b.add(bt.host, r)
+		}
+	}
+	for i := range files {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("read run %s: %w", dir, errs[i])
+		}
+		run.Warnings = append(run.Warnings, warnings[i]...)
 	}
 	return b.finish(run), nil
 }
+
+// batchRows is how many rows a parser hands over at a time.
+const batchRows = 2048
 
 // AggregateRun reduces a run already read in full by results.Read. Load
 // is the way for a run on disk; this serves callers that hold rows already.
@@ -63,6 +110,7 @@ type builder struct {
 	byID     map[string]*Trial
 	names    map[string]map[string]string // host → container ID → name
 	timeline map[SeriesKey]*Series
+	planned  int // trials from the manifest; those after them were found in the samples
 }
 
 func newBuilder(run *results.Run) *builder {
@@ -87,6 +135,7 @@ func newBuilder(run *results.Run) *builder {
 			}
 		}
 	}
+	b.planned = len(a.Trials)
 	for _, e := range run.Events {
 		t := b.byID[e.Trial]
 		if t == nil {
@@ -221,6 +270,9 @@ func (s *Series) finishStat() {
 func (b *builder) finish(run *results.Run) *Aggregate {
 	a := b.a
 	a.Warnings = slices.Clone(run.Warnings)
+	// Files are parsed side by side: trials found only in the samples are
+	// put in a stable order.
+	slices.SortFunc(a.Trials[b.planned:], func(x, y *Trial) int { return strings.Compare(x.ID, y.ID) })
 	for _, t := range a.Trials {
 		t.window(run.Events)
 		t.Series = slices.DeleteFunc(t.Series, func(s *Series) bool {

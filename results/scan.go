@@ -48,3 +48,11 @@ func (r *Run) ScanSamples(fn func(host string, row Row) error) error {
 	}
 	return nil
 }
+
+// ScanFile streams the rows of one samples file (a path from SampleFiles)
+// to fn and returns what it skipped, as "FILE:LINE: why". Readers that scan
+// several files at once use it; each file's rows still arrive in order.
+func ScanFile(path string, fn func(Row) error) (warnings []string, err error) {
+	err = scanFile(path, func(w string) { warnings = append(warnings, w) }, fn)
+	return warnings, err
+}
