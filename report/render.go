@@ -1,9 +1,13 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
 )
 
 // Output files in the report directory. Their names are stable: other
@@ -44,13 +48,11 @@ func Render(a *Aggregate, outDir string, opt Options) (*Rendered, error) {
 		return nil, fmt.Errorf("render %s: %w", a.RunDir, err)
 	}
 	out := &Rendered{Figures: figs}
-	for _, f := range figs {
-		names, err := f.save(outDir)
-		if err != nil {
-			return nil, fmt.Errorf("render %s: %w", a.RunDir, err)
-		}
-		out.Files = append(out.Files, names...)
+	names, err := saveAll(figs, outDir)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", a.RunDir, err)
 	}
+	out.Files = append(out.Files, names...)
 	if err := writeStatsCSV(filepath.Join(outDir, StatsFile), a); err != nil {
 		return nil, fmt.Errorf("render %s: %w", a.RunDir, err)
 	}
@@ -66,6 +68,28 @@ func Render(a *Aggregate, outDir string, opt Options) (*Rendered, error) {
 	}
 	out.Files = append(out.Files, MarkdownFile)
 	return out, nil
+}
+
+// saveAll writes the figures side by side, one goroutine a core: each
+// figure draws on canvases of its own. Names come back in figure order.
+func saveAll(figs []*Figure, dir string) ([]string, error) {
+	names := make([][]string, len(figs))
+	errs := make([]error, len(figs))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, f := range figs {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			names[i], errs[i] = f.save(dir)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return slices.Concat(names...), nil
 }
 
 // Blocks is the whole document: the overview and hosts, the figures, the
