@@ -1,15 +1,14 @@
 package report
 
 import (
-	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"codeberg.org/go-fonts/liberation/liberationsansbold"
 	"codeberg.org/go-fonts/liberation/liberationsansregular"
 	"codeberg.org/go-pdf/fpdf"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // The PDF is typeset with fpdf in Liberation Sans, embedded as a Unicode
@@ -28,10 +27,10 @@ const (
 	figureLabel = "Figure"
 )
 
-// writePDF typesets the blocks into path; figures' PNGs are read from
-// dir, where save wrote them. It returns the number of pages.
-func writePDF(path, dir, title string, blocks []Block) (int, error) {
+// writePDF typesets the blocks into path and returns the number of pages.
+func writePDF(path, title string, blocks []Block) (int, error) {
 	pdf := fpdf.New("L", "mm", "A4", "")
+	fonts := map[string]bool{}
 	pdf.SetTitle(title, true)
 	pdf.SetCreator("edgerig", true)
 	pdf.AddUTF8FontFromBytes(pdfFont, "", liberationsansregular.TTF)
@@ -82,9 +81,7 @@ func writePDF(path, dir, title string, blocks []Block) (int, error) {
 			pdfTable(pdf, b.Table)
 		case b.Figure != nil:
 			nfig++
-			if err := pdfFigure(pdf, filepath.Join(dir, b.Figure.Name+".png"), nfig, b.Figure); err != nil {
-				return 0, err
-			}
+			pdfFigure(pdf, fonts, nfig, b.Figure)
 		}
 	}
 	if err := pdf.Error(); err != nil {
@@ -206,12 +203,9 @@ func align(right bool) string {
 }
 
 // pdfFigure puts a figure on a page of its own at full width, landscape or
-// portrait by its shape, with its caption below.
-func pdfFigure(pdf *fpdf.Fpdf, png string, n int, f *Figure) error {
-	b, err := os.ReadFile(png)
-	if err != nil {
-		return fmt.Errorf("figure %s: %w", f.Name, err)
-	}
+// portrait by its shape, drawn as vectors (fpdfCanvas), with its caption
+// below.
+func pdfFigure(pdf *fpdf.Fpdf, fonts map[string]bool, n int, f *Figure) {
 	fw, fh := f.Size()
 	orient := "L"
 	if float64(fh)/float64(fw) > 0.6 {
@@ -225,14 +219,18 @@ func pdfFigure(pdf *fpdf.Fpdf, png string, n int, f *Figure) error {
 		h = maxH
 		w = h * float64(fw) / float64(fh)
 	}
-	opt := fpdf.ImageOptions{ImageType: "PNG"}
-	pdf.RegisterImageOptionsReader(f.Name, opt, bytes.NewReader(b))
-	pdf.ImageOptions(f.Name, pdfMargin+(pw-2*pdfMargin-w)/2, pdfMargin, w, h, false, opt, 0, "")
+	c := newFpdfCanvas(pdf, pdfMargin+(pw-2*pdfMargin-w)/2, pdfMargin, w/float64(fw), fh, fonts)
+	f.Draw(draw.Canvas{Canvas: c, Rectangle: vg.Rectangle{Max: vg.Point{X: fw, Y: fh}}})
+	pdf.SetAlpha(1, "Normal")
+	pdf.SetDashPattern(nil, 0)
+	pdf.SetLineWidth(0.2)
+	pdf.SetDrawColor(0, 0, 0)
+	pdf.SetFillColor(255, 255, 255)
+	pdf.SetTextColor(0, 0, 0)
 	pdf.SetY(pdfMargin + h + 3)
 	pdf.SetFont(pdfFont, "B", bodySize)
 	pdf.Write(lineH, fmt.Sprintf("%s %d: %s. ", figureLabel, n, f.Title))
 	pdf.SetFont(pdfFont, "", bodySize)
-	pdf.Write(lineH, f.Caption+fmt.Sprintf(" (Vector version: %s.pdf.)", f.Name))
+	pdf.Write(lineH, f.Caption+fmt.Sprintf(" (Also as %s.pdf, .svg and .png.)", f.Name))
 	pdf.Ln(lineH)
-	return nil
 }

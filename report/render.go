@@ -59,7 +59,7 @@ func Render(a *Aggregate, outDir string, opt Options) (*Rendered, error) {
 	out.Files = append(out.Files, StatsFile)
 	blocks := Blocks(a, figs, notes, opt)
 	title := a.Experiment + " — edgerig report"
-	if out.Pages, err = writePDF(filepath.Join(outDir, PDFFile), outDir, title, blocks); err != nil {
+	if out.Pages, err = writePDF(filepath.Join(outDir, PDFFile), title, blocks); err != nil {
 		return nil, fmt.Errorf("render %s: %w", a.RunDir, err)
 	}
 	out.Files = append(out.Files, PDFFile)

@@ -54,7 +54,7 @@ var fixtureCases = []struct {
 		[]string{"Status: completed.", "+3.000 ± 0.400", "Trial t2-swarm — orchestrator.kind=swarm", "worker1", "node-lost"}},
 	{"matrix-2x2", results.StatusCompleted, 8, [2]int{2, 2},
 		[]string{"cpu", "memory", "containers-cpu", "containers-memory", "probe-cpu", "probe-cost", "timeline"},
-		[]string{"Repeats", "orchestrator.kind=swarm, workload.replicas=4", "mean of means", "‰", "µs"}},
+		[]string{"Repeats", "orchestrator.kind=swarm, workload.replicas=4", "mean of means", "‰", "µs", "probe CPU (‰ of one core)"}},
 	{"aborted", results.StatusAborted, 2, [2]int{1, 2},
 		[]string{"cpu", "memory", "containers-cpu", "containers-memory", "probe-cpu", "probe-cost", "timeline"},
 		[]string{"Status: ABORTED.", "It stopped in trial t2-swarm, phase measure", "t2-swarm (incomplete)", "INCOMPLETE"}},
@@ -154,6 +154,8 @@ func checkPDF(t *testing.T, path string, r *Rendered, want []string) {
 		label := fmt.Sprintf("Figure %d: %s.", i+1, f.Title)
 		require.Contains(t, all, label)
 		page := pageOf(t, path, pages, label)
+		require.GreaterOrEqual(t, strings.Count(pdfText(t, path, page), f.Title), 2,
+			"figure %s is drawn as vectors: its title is text on its page, besides the caption", f.Name)
 		require.Greater(t, pageVariance(t, path, page), 100.0, "figure %s on page %d looks blank", f.Name, page)
 	}
 }
