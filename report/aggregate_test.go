@@ -77,7 +77,7 @@ func TestGridLayout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rows, cols, cell, titles := gridLayout(tt.combos)
+			rows, cols, cell, titles, _ := gridLayout(tt.combos)
 			require.Equal(t, tt.rows, rows)
 			require.Equal(t, tt.cols, cols)
 			if tt.cell != nil {

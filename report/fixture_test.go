@@ -228,6 +228,9 @@ func containerID(host, name string) string {
 func fixtureRecord(h fixtureHost, hi, ti, tick int, tr fixtureTrial, seq uint64, now time.Time) sample.Record {
 	wave := func(k float64) float64 { return math.Round(100*math.Sin(float64(tick)*k+float64(hi))) / 100 }
 	cpu := h.cpu*tr.cpuFactor + 2*wave(0.7)
+	if tr.repeat > 1 { // later repeats wander, so the repeats' band shows
+		cpu += 1.5 * wave(0.45+0.2*float64(tr.repeat))
+	}
 	mem := (h.memMiB + 40*float64(ti) + float64(tick%5)) * (1 << 20)
 	r := sample.Record{Seq: seq, TimeMS: now.Add(h.offset).UnixMilli() + int64(hi*37)}
 	r.Series = []sample.Series{

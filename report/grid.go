@@ -12,15 +12,15 @@ const maxCols = 4
 // gridLayout places the combinations of a run's matrix: with two matrix
 // axes of at most maxCols values each, one axis per row and one per
 // column; otherwise in reading order, wrapped at maxCols. It returns the
-// cell index (row-major) of each combination and the short titles that
-// name each combination by the parameters that vary.
-func gridLayout(combos [][]*Trial) (rows, cols int, cell []int, titles []string) {
+// cell index (row-major) of each combination, the titles that name each
+// combination by the parameters that vary, and the matrix's axes.
+func gridLayout(combos [][]*Trial) (rows, cols int, cell []int, titles, axes []string) {
 	n := len(combos)
 	params := make([]map[string]string, n)
 	for i, c := range combos {
 		params[i] = c[0].Params
 	}
-	axes := varying(params)
+	axes = varying(params)
 	titles = make([]string, n)
 	for i, p := range params {
 		var parts []string
@@ -39,7 +39,7 @@ func gridLayout(combos [][]*Trial) (rows, cols int, cell []int, titles []string)
 			for i, p := range params {
 				cell[i] = slices.Index(rv, p[axes[0]])*len(cv) + slices.Index(cv, p[axes[1]])
 			}
-			return len(rv), len(cv), cell, titles
+			return len(rv), len(cv), cell, titles, axes
 		}
 	}
 	cols = min(max(n, 1), maxCols)
@@ -47,7 +47,17 @@ func gridLayout(combos [][]*Trial) (rows, cols int, cell []int, titles []string)
 	for i := range cell {
 		cell[i] = i
 	}
-	return rows, cols, cell, titles
+	return rows, cols, cell, titles, axes
+}
+
+// valuesTitle names a combination by its axes' values alone
+// ("swarm · 4KB"), for panels too narrow for "key=value" titles.
+func valuesTitle(params map[string]string, axes []string) string {
+	var parts []string
+	for _, k := range axes {
+		parts = append(parts, params[k])
+	}
+	return strings.Join(parts, " · ")
 }
 
 // varying lists, sorted, the parameters whose value differs between

@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"slices"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -101,7 +102,7 @@ func combine(name string, style int, reps []*Bins, scale float64) drawn {
 // reference; a lost host shaded. Nil when no trial has a value to draw.
 func timeFigure(a *Aggregate, spec timeSpec) (*Figure, error) {
 	combos := a.Combos()
-	rows, cols, cell, titles := gridLayout(combos)
+	rows, cols, cell, titles, axes := gridLayout(combos)
 	panels := make([][]drawn, len(combos))
 	ymin, ymax, xmax, any := 0.0, 0.0, 1.0, false
 	repeats := false
@@ -143,6 +144,18 @@ func timeFigure(a *Aggregate, spec timeSpec) (*Figure, error) {
 	}
 	f := &Figure{Name: spec.Name, Title: spec.Title, Caption: spec.Caption, Rows: rows, Cols: cols,
 		Panels: make([]*plot.Plot, rows*cols)}
+	// Titles too wide for their panel name the axes' values alone; the
+	// figure's title then names the axes.
+	probe := newPanel("", cols)
+	for ci, trials := range combos {
+		if probe.Title.TextStyle.Width(panelTitle(titles[ci], trials)) > FigureWidth/vg.Length(cols)*0.92 && len(axes) > 0 {
+			for cj := range combos {
+				titles[cj] = valuesTitle(combos[cj][0].Params, axes)
+			}
+			f.Title += " — panels: " + strings.Join(axes, " · ")
+			break
+		}
+	}
 	legend := map[string]bool{}
 	for ci, trials := range combos {
 		p := newPanel(panelTitle(titles[ci], trials), cols)
