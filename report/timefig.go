@@ -138,6 +138,18 @@ func timeFigure(a *Aggregate, spec timeSpec) (*Figure, error) {
 	if !any {
 		return nil, nil
 	}
+	// A long measure phase reads better in minutes.
+	unit := "seconds"
+	if xmax > 900 {
+		unit, xmax = "minutes", xmax/60
+		for _, ds := range panels {
+			for _, d := range ds {
+				for i := range d.X {
+					d.X[i] /= 60
+				}
+			}
+		}
+	}
 	base, baseCombo := baseline(a, combos, spec)
 	if ymax <= ymin {
 		ymax = ymin + 1
@@ -160,7 +172,7 @@ func timeFigure(a *Aggregate, spec timeSpec) (*Figure, error) {
 	for ci, trials := range combos {
 		p := newPanel(panelTitle(titles[ci], trials), cols)
 		if !hasBelow(cell, ci, cols) {
-			p.X.Label.Text = "seconds since the measure phase started"
+			p.X.Label.Text = unit + " since the measure phase started"
 		}
 		if cell[ci]%cols == 0 {
 			p.Y.Label.Text = spec.YLabel
@@ -168,7 +180,14 @@ func timeFigure(a *Aggregate, spec timeSpec) (*Figure, error) {
 		if spec.Lost {
 			for _, t := range trials {
 				for _, h := range sortedKeys(t.Lost) {
-					s := shade{Intervals: t.Lost[h], Color: color.NRGBA{R: 200, G: 60, B: 60, A: 0x30}}
+					ivs := t.Lost[h]
+					if unit == "minutes" {
+						ivs = make([]Interval, len(t.Lost[h]))
+						for i, iv := range t.Lost[h] {
+							ivs[i] = Interval{From: iv.From / 60, To: iv.To / 60}
+						}
+					}
+					s := shade{Intervals: ivs, Color: color.NRGBA{R: 200, G: 60, B: 60, A: 0x30}}
 					p.Add(s)
 					if !legend["lost"] {
 						legend["lost"] = true
