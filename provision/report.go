@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/edgerig/edgerig/results"
 )
 
 // Unmet returns one line per requirement a check found missing or could
@@ -90,4 +92,23 @@ func Summary(w io.Writer, res []HostResult) {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%v\n", r.Host, n[StateOK], n[StateChanged], n[StateWouldChange], failed, r.Rebooted)
 	}
 	tw.Flush()
+}
+
+// Record turns a check's results into the manifest's requirement states.
+func Record(res []HostResult) []results.Requirement {
+	var out []results.Requirement
+	for _, r := range res {
+		if r.Err != nil {
+			out = append(out, results.Requirement{Host: r.Host, State: "unreachable", Error: r.Err.Error()})
+			continue
+		}
+		for _, a := range r.Actions {
+			rq := results.Requirement{Host: r.Host, Requirement: a.Requirement, State: string(a.State), Found: a.Found}
+			if a.Err != nil {
+				rq.Error = a.Err.Error()
+			}
+			out = append(out, rq)
+		}
+	}
+	return out
 }
