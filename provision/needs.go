@@ -188,3 +188,13 @@ func (n *hostnames) others(host, hostname string) int {
 	}
 	return c
 }
+
+// NewPlan is a plan of chosen requirements by host name, for checking or
+// applying one thing alone (the boot flags on the QEMU testbed).
+func NewPlan(needs map[string][]Requirement) Plan {
+	return Plan{Needs: needs, names: &hostnames{byHost: map[string]string{}}}
+}
+
+// MemoryCgroup is Kubernetes's requirement of an enabled memory cgroup,
+// made true on a Raspberry Pi by the boot flags CgroupFlags and a reboot.
+func MemoryCgroup() Requirement { return memoryCgroup{} }
