@@ -242,7 +242,7 @@ func (f *fakeHost) facts() string {
 	fmt.Fprintf(&b, "@@bootid\nboot-%d\n@@procs\n", f.bootID)
 	var ps []string
 	for p := range f.procs {
-		ps = append(ps, p)
+		ps = append(ps, p[:min(len(p), 15)]) // as /proc/PID/comm has it
 	}
 	sort.Strings(ps)
 	for _, p := range ps {

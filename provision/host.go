@@ -94,6 +94,16 @@ func (h *Host) Learn(ctx context.Context) error {
 	return nil
 }
 
+// Running reports whether a process named name runs. The kernel keeps
+// only the first 15 bytes of a name (systemd-timesyncd is
+// "systemd-timesyn" in /proc/PID/comm).
+func (h *Host) Running(name string) bool {
+	if len(name) > 15 {
+		name = name[:15]
+	}
+	return h.Procs[name]
+}
+
 // Apt reports whether the host's distribution uses apt, the only package
 // manager edgerig drives.
 func (h *Host) Apt() bool {

@@ -98,7 +98,7 @@ func (s service) Name() string { return s.what }
 
 func (s service) Check(ctx context.Context, h *Host) (Finding, error) {
 	for _, p := range s.procs {
-		if h.Procs[p] {
+		if h.Running(p) {
 			return ok(p + " running")
 		}
 	}
