@@ -79,25 +79,20 @@ func Check(ctx context.Context, p Plan, hosts []inventory.Host, ts []transport.T
 // learn connects to and learns every host, then records their host
 // names so that uniqueness can be judged across the testbed.
 func learn(ctx context.Context, p Plan, hosts []inventory.Host, hs []*Host, res []HostResult, open func(context.Context, int) (runner, error), limit int) {
-	transport.Each(ctx, len(hosts), limit, func(ctx context.Context, i int) error {
-		res[i].Host = hosts[i].Name
+	errs := transport.Each(ctx, len(hosts), limit, func(ctx context.Context, i int) error {
 		t, err := open(ctx, i)
 		if err != nil {
-			res[i].Err = fmt.Errorf("connect: %w", err)
-			return nil
+			return fmt.Errorf("connect: %w", err)
 		}
 		hs[i] = NewHost(hosts[i].Name, t)
 		if err := hs[i].Learn(ctx); err != nil {
-			res[i].Err = err
-			return nil
+			return err
 		}
 		p.names.set(hosts[i].Name, hs[i].Hostname)
 		return nil
 	})
-	for i := range res {
-		if res[i].Err == nil && ctx.Err() != nil && hs[i] == nil {
-			res[i].Host, res[i].Err = hosts[i].Name, ctx.Err()
-		}
+	for i, err := range errs {
+		res[i].Host, res[i].Err = hosts[i].Name, err
 	}
 }
 
