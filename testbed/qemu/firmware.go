@@ -80,7 +80,7 @@ func ReadCmdline(ctx context.Context, v *VM) (string, error) {
 // rebooted: QEMU is gone and the console's last boot ended with the
 // kernel's "reboot: Restarting system". A QEMU killed (a node losing
 // power), a guest powered off or a testbed stopped (the stopped file)
-// ends the watch instead. The command line is read from the boot partition
+// ends the watch instead, as do 50 reboots (a guest rebooting in a loop). The command line is read from the boot partition
 // $2 before every start; the rest of the arguments are QEMU's command
 // without -append. Each finished boot's console log is kept as
 // serial-N.log.
@@ -94,6 +94,7 @@ while [ ! -e "$dir/stopped" ]; do
 	[ -e "$dir/stopped" ] && break
 	grep -q 'reboot: Restarting system' "$dir/serial.log" 2>/dev/null || break
 	n=$((n+1))
+	[ "$n" -le 50 ] || break # a guest that reboots in a loop is left down
 	mv "$dir/serial.log" "$dir/serial-$n.log"
 	cmdline=$(mcopy -n -i "$boot" ::cmdline.txt - | head -n 1 | tr -d '\r')
 	echo "$(date -u +%FT%TZ) guest rebooted: starting it with: $cmdline"
