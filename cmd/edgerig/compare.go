@@ -7,7 +7,6 @@ import (
 
 	"github.com/edgerig/edgerig/internal/cli"
 	"github.com/edgerig/edgerig/report"
-	"github.com/edgerig/edgerig/results"
 )
 
 // compareCmd puts runs side by side from their run directories alone.
@@ -27,16 +26,16 @@ Reads only the run directories.`,
 }
 
 func runCompare(dirs []string, stdout, stderr io.Writer) error {
-	var sums []*report.Summary
+	var sums []*report.Aggregate
 	for _, dir := range dirs {
-		run, err := results.Read(dir)
+		a, err := report.Load(dir)
 		if err != nil {
 			return err
 		}
-		for _, w := range run.Warnings {
+		for _, w := range a.Warnings {
 			fmt.Fprintf(stderr, "edgerig compare: %s: %s\n", dir, w)
 		}
-		sums = append(sums, report.Summarize(run))
+		sums = append(sums, a)
 	}
 	c, err := report.Compare(sums)
 	if err != nil {

@@ -79,12 +79,13 @@ func runRun(o runOptions, specPath string, stdout, stderr io.Writer) error {
 		Facts:    facts.Gather,
 		Clock:    clockOffset,
 	}
+	cfg.Requirements = requirementsCheck(s, o.hosts, testbed)
 	if err := runner.Check(cfg); err != nil {
 		return err
 	}
 	if o.dryRun {
 		printPlan(stdout, s, testbed, hosts, o.quick)
-		return nil
+		return dryRunCheck(stdout, cfg)
 	}
 	if cfg.ProbesDir, err = probesDir(o.probes); err != nil {
 		return err
