@@ -10,7 +10,7 @@ import (
 
 // edgerig compare on the checked-in fixture runs: the table on stdout,
 // the directory last, its files in it; a missing run directory fails.
-func TestCompareCommand(t *testing.T) {
+func TestCompareCommandOutputs(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "cmp")
 	a, b := "../../report/testdata/matrix-2x2", "../../report/testdata/idle-3hosts"
 	stdout, stderr, code := edgerig("compare", a, b, "--out", out)

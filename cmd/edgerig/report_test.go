@@ -97,7 +97,7 @@ func TestReportCommandUsage(t *testing.T) {
 
 func TestCompareCommand(t *testing.T) {
 	a, b := copyRun(t, "idle-3hosts"), copyRun(t, "aborted")
-	out, errOut, code := reportCLI("compare", a, b)
+	out, errOut, code := reportCLI("compare", a, b, "--out", filepath.Join(t.TempDir(), "cmp"))
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, errOut, "reported as aborted")
 	require.Contains(t, out, "| trial ")
