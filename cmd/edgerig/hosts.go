@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -66,7 +67,7 @@ func runHostsCheck(o hostsCheck, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fs2 := make([]results.HostFacts, len(hosts))
 	start := time.Now()
@@ -89,7 +90,7 @@ func runHostsCheck(o hostsCheck, stdout, stderr io.Writer) error {
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d hosts failed the check", failed, len(hosts))
+		return cli.Interrupted(ctx, "edgerig hosts check", fmt.Errorf("%d of %d hosts failed the check", failed, len(hosts)))
 	}
 	return nil
 }

@@ -36,7 +36,7 @@ func testbedCmd(verb, kind, help string, flags func(fs *flag.FlagSet) testbedAct
 			return func(_ []string, stdio cli.IO) error {
 				ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 				defer stop()
-				return act(ctx, stdio)
+				return cli.Interrupted(ctx, "edgerig testbed "+verb+" "+kind, act(ctx, stdio))
 			}
 		},
 	}

@@ -227,3 +227,23 @@ func (p Program) group(prefix string) []Command {
 	}
 	return out
 }
+
+// interruptedError is a command cut short by Ctrl-C or SIGTERM: exit 130.
+type interruptedError struct {
+	cmd string
+	err error
+}
+
+func (e interruptedError) Error() string { return e.cmd + ": interrupted: " + e.err.Error() }
+func (e interruptedError) ExitCode() int { return ExitInterrupted }
+func (e interruptedError) Unwrap() error { return e.err }
+
+// Interrupted turns err into an exit status of 130 when ctx — a context
+// that Ctrl-C and SIGTERM cancel — was cancelled, since the failure is then
+// the interrupt's doing; otherwise it returns err as it is.
+func Interrupted(ctx interface{ Err() error }, cmd string, err error) error {
+	if err == nil || ctx.Err() == nil {
+		return err
+	}
+	return interruptedError{cmd, err}
+}
