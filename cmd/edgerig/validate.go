@@ -28,8 +28,8 @@ testbed exists, a host holds every role it needs) and against what the runner
 supports: the same check as run --dry-run. Exit 0 when all are valid;
 otherwise every problem is printed, one per line, as
 FILE:LINE:COL: yaml.path: message, and the exit status is 2. Nothing is
-written. A problem the runner finds has no position of its own and points at
-1:1 of the spec.`,
+written. A problem the runner finds points at the key (or matrix value) that
+chose what it refuses.`,
 		Flags: func(fs *flag.FlagSet) cli.Action {
 			hosts := fs.String("hosts", "", "also validate this inventory `file` (hosts.yaml), and each spec against it")
 			testbed := fs.String("testbed", "", "with --hosts: check the specs against this testbed `name` (default: the spec's, else the inventory's default)")
@@ -84,17 +84,18 @@ func checkAgainst(s *spec.Spec, inv *inventory.Inventory, testbedFlag string) (s
 	at := func(path, msg string) []string { return []string{fmt.Sprintf("%s:1:1: %s: %s", s.Path, path, msg)} }
 	hosts, err := inv.Testbed(testbed)
 	if err != nil {
-		where := "testbed"
 		if testbedFlag != "" {
-			where = "--testbed"
+			return testbed, at("--testbed", err.Error())
 		}
-		return testbed, at(where, err.Error())
+		line, col := topKeyPos(s.Path, "testbed")
+		return testbed, []string{fmt.Sprintf("%s:%d:%d: testbed: %s", s.Path, line, col, err.Error())}
 	}
 	if err := s.CheckRoles(testbed, inventory.Roles(hosts)); err != nil {
 		return testbed, strings.Split(err.Error(), "\n")
 	}
 	if err := runner.Check(runner.Config{Spec: s, Testbed: testbed, Hosts: hosts}); err != nil {
-		return testbed, at("runner", err.Error())
+		line, col, path := runnerProblemPos(s.Path, err.Error())
+		return testbed, []string{fmt.Sprintf("%s:%d:%d: %s: %s", s.Path, line, col, path, err.Error())}
 	}
 	return testbed, nil
 }

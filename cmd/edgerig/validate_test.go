@@ -49,11 +49,13 @@ func TestValidateAgainstInventory(t *testing.T) {
 		{"unknown testbed flag", []string{"--testbed", "nosuch", "../../experiments/idle-local.yaml", "--hosts", "../../hosts.yaml"}, 2,
 			`^../../experiments/idle-local.yaml:1:1: --testbed: .*unknown testbed "nosuch"`},
 		{"spec's testbed missing", []string{"../../experiments/smoke-arm.yaml", "--hosts", "../../hosts.yaml"}, 2,
-			`^../../experiments/smoke-arm.yaml:1:1: testbed: .*unknown testbed "qemu-and-local"`},
+			`^../../experiments/smoke-arm.yaml:\d+:1: testbed: .*unknown testbed "qemu-and-local"`},
 		{"role not held", []string{roles, "--hosts", "../../hosts.yaml"}, 2,
 			`^` + regexp.QuoteMeta(roles) + `:5:\d+: orchestrator.master_role: no host of testbed "local" has role "mastr"`},
 		{"runner refuses", []string{"../../experiments/wordcount.yaml", "--hosts", "../../fixtures/inventories/pi-cluster.yaml"}, 2,
-			`^../../experiments/wordcount.yaml:1:1: runner: trial t1: workload "wordcount" is not supported`},
+			`^../../experiments/wordcount.yaml:\d+:\d+: workload.kind: trial t1: workload "wordcount" is not supported`},
+		{"runner refuses a matrix value", []string{"../../experiments/idle-orchestrators.yaml", "--hosts", "../../fixtures/inventories/pi-cluster.yaml", "--testbed", "pi-cluster"}, 2,
+			`^../../experiments/idle-orchestrators.yaml:16:\d+: matrix.orchestrator.kind: trial t4: orchestrator "kubernetes" is not supported`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, errOut, code := edgerig(append([]string{"validate"}, tc.args...)...)
