@@ -52,7 +52,7 @@ cannot be read).`,
 // zsh runs the bash script through its bash completion emulation, so that
 // both shells complete from one generated function.
 const zshPrelude = `#compdef edgerig
-autoload -U +X compinit && compinit
+(( $+functions[compdef] )) || { autoload -U +X compinit && compinit }
 autoload -U +X bashcompinit && bashcompinit
 `
 
