@@ -16,6 +16,7 @@ func TestTQuantile(t *testing.T) {
 		require.InDelta(t, tc.want, TQuantile(0.975, tc.df), 0.001, "df %v", tc.df)
 	}
 	require.InDelta(t, -2.776, TQuantile(0.025, 4), 0.001)
+	require.InDelta(t, 1.95996, TQuantile(0.975, math.Inf(1)), 1e-5)
 	require.InDelta(t, 0.5, TCDF(0, 7), 1e-12)
 }
 
@@ -115,6 +116,9 @@ func TestEdges(t *testing.T) {
 	// A reference mean indistinguishable from zero: no finite ratio interval.
 	iv = Fieller([]float64{-1, 1, 0.5}, []float64{5, 6, 7}, 0.95)
 	require.True(t, math.IsInf(iv.Hi, 1))
+	// Identical repeats: no spread, the interval is the point.
+	iv = Fieller([]float64{2, 2}, []float64{3, 3}, 0.95)
+	require.Equal(t, Interval{1.5, 1.5, 1.5}, iv)
 	require.Equal(t, 1, BlockLen(1))
 	require.Equal(t, 10, BlockLen(1000))
 	require.Nil(t, BlockMeans([]float64{math.NaN()}, 3, 10, rand.New(rand.NewPCG(1, 2))))

@@ -70,6 +70,9 @@ func TQuantile(p, df float64) float64 {
 	if p < 0.5 {
 		return -TQuantile(1-p, df)
 	}
+	if df > 1e7 || math.IsInf(df, 1) {
+		return math.Sqrt2 * math.Erfinv(2*p-1) // the normal limit
+	}
 	lo, hi := 0.0, 1.0
 	for TCDF(hi, df) < p {
 		hi *= 2
