@@ -110,3 +110,11 @@ func TestUpdateResultsOnlyCompleted(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// load aggregates the fixture run testdata/name.
+func load(t *testing.T, name string) *Aggregate {
+	t.Helper()
+	a, err := Load(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	return a
+}
