@@ -52,6 +52,10 @@ type Config struct {
 	RemoteDir string
 	// ProgressEvery is how often a progress line is printed; 5 s when zero.
 	ProgressEvery time.Duration
+
+	// testDriver, when set, replaces the orchestrator driver of every
+	// trial: the lifecycle tests script a failing one.
+	testDriver func() driver
 }
 
 // DefaultRemoteDir is where probes and their spools live on each host
@@ -209,8 +213,8 @@ func (r *run) execute(ctx context.Context) (err error) {
 		return r.interrupted(ctx, err)
 	}
 	defer func() {
-		if serr := r.stopProbes(); serr != nil && err == nil {
-			err = serr
+		if serr := r.stopProbes(ctx); serr != nil {
+			err = errors.Join(err, serr)
 		}
 	}()
 	if err := r.startProbes(ctx); err != nil {
