@@ -3,6 +3,8 @@ package runner
 import (
 	"context"
 	"errors"
+	"io"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -150,4 +152,25 @@ func TestLifecycleStreamCutAndResumed(t *testing.T) {
 	require.Len(t, eventTypes(r, results.EventNodeBack), 1)
 	require.Empty(t, eventTypes(r, results.EventGap))
 	b.requireAllSamples(t, r)
+}
+
+// Two runs of one spec started in the same second get different run
+// directories and so different remote spool names, also under different
+// parents.
+func TestRunNamesUnique(t *testing.T) {
+	b := newFakeBed(t, lifecycleSpec, "n1")
+	seen := map[string]bool{}
+	for i := 0; i < 4; i++ {
+		cfg := b.cfg
+		cfg.Progress = io.Discard
+		if i%2 == 1 {
+			cfg.OutDir = t.TempDir()
+		}
+		r := &run{cfg: cfg, trials: cfg.Spec.Trials()}
+		dir, err := r.create()
+		require.NoError(t, err)
+		require.NoError(t, r.w.Close(results.StatusCompleted, ""))
+		require.False(t, seen[filepath.Base(dir)], "run name %s used twice", filepath.Base(dir))
+		seen[filepath.Base(dir)] = true
+	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -44,7 +44,8 @@ events, samples), then renders its report. Progress goes to stderr; the last
 line on stdout is the run directory.
 
 Ctrl-C (SIGINT) or SIGTERM stops the run: teardown still runs, every sample
-received is kept, and the run is marked aborted.
+received is kept, and the run is marked aborted. A second Ctrl-C abandons
+teardown and exits at once, listing what may be left on which host.
 
 `)
 		fs.PrintDefaults()
@@ -93,10 +94,18 @@ received is kept, and the run is marked aborted.
 	if cfg.ProbesDir, err = probesDir(o.probes); err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	var created atomic.Value
+	cfg.Created = func(dir string) { created.Store(dir) }
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ctx, stopWatch := interrupts(sigs, stderr, func() {
+		dir, _ := created.Load().(string)
+		abandonMessage(stderr, runner.Leftovers(cfg, dir))
+		os.Exit(130)
+	})
 	dir, runErr := runner.Run(ctx, cfg)
-	stop() // a second Ctrl-C now ends edgerig at once
+	stopWatch()
+	signal.Stop(sigs) // a Ctrl-C during the report now ends edgerig at once
 	if dir == "" {
 		return runErr
 	}
