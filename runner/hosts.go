@@ -38,6 +38,9 @@ type hostConn struct {
 	lastRecv atomic.Int64 // unix ns of the last record received
 	lost     atomic.Bool
 
+	daemon    atomic.Bool // a probe daemon start was attempted: stop it
+	streaming atomic.Bool // the stream goroutine was started: await done
+
 	stopOnce sync.Once
 	stopping chan struct{} // closed when the run stops streaming
 	done     chan struct{} // closed when the stream goroutine has returned
@@ -131,24 +134,31 @@ func (r *run) startProbes(ctx context.Context) error {
 			return err
 		}
 		dir := path.Join(r.cfg.RemoteDir, "runs", runID)
-		h.spool, h.pidfile = path.Join(dir, "spool.jsonl"), path.Join(dir, "probe.pid")
 		if err := h.t.Run(ctx, transport.Cmd{Args: []string{"mkdir", "-p", dir}}); err != nil {
 			return fmt.Errorf("%s: %w", h.name, err)
 		}
-		p := r.cfg.Spec.Probe
-		args := []string{h.probe, "daemon", "--spool", h.spool, "--pidfile", h.pidfile,
-			"--interval", p.Interval.String(), "--containers=" + strconv.FormatBool(p.Containers),
-			"--daemons", strings.Join(p.Daemons, ",")}
-		if err := h.t.Run(ctx, transport.Cmd{Args: args}); err != nil {
-			return fmt.Errorf("%s: start probe: %w", h.name, err)
-		}
+		// The clock is measured before the daemon starts: a host whose
+		// clock cannot be read gets no probe, rather than a probe whose
+		// samples nobody fetches.
 		off, bound, err := r.cfg.Clock(ctx, h.t, h.probe)
 		if err != nil {
 			return fmt.Errorf("%s: clock offset: %w", h.name, err)
 		}
 		h.offset = off
 		h.facts.ClockOffset, h.facts.ClockError = off, bound
+		h.spool, h.pidfile = path.Join(dir, "spool.jsonl"), path.Join(dir, "probe.pid")
+		p := r.cfg.Spec.Probe
+		args := []string{h.probe, "daemon", "--spool", h.spool, "--pidfile", h.pidfile,
+			"--interval", p.Interval.String(), "--containers=" + strconv.FormatBool(p.Containers),
+			"--daemons", strings.Join(p.Daemons, ",")}
+		// Recorded before the call: a daemon whose start timed out or was
+		// interrupted may be running all the same, and is stopped.
+		h.daemon.Store(true)
+		if err := h.t.Run(ctx, transport.Cmd{Args: args}); err != nil {
+			return fmt.Errorf("%s: start probe: %w", h.name, err)
+		}
 		h.lastRecv.Store(time.Now().UnixNano())
+		h.streaming.Store(true)
 		go r.stream(h)
 		return nil
 	})

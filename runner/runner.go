@@ -9,6 +9,8 @@ package runner
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -32,7 +34,7 @@ type Config struct {
 	Testbed string
 	Hosts   []inventory.Host
 	// OutDir is the parent of run directories; each run makes a new
-	// directory NAME-YYYYMMDD-HHMMSS inside it.
+	// directory NAME-YYYYMMDD-HHMMSS-XXXX inside it (XXXX random).
 	OutDir string
 	Quick  bool
 	// ProbesDir holds the probe builds, edgerig-probe-linux-ARCH.
@@ -54,6 +56,14 @@ type Config struct {
 	RemoteDir string
 	// ProgressEvery is how often a progress line is printed; 5 s when zero.
 	ProgressEvery time.Duration
+
+	// Created, when set, is called with the run directory as soon as it
+	// exists (the CLI names it if the user abandons teardown).
+	Created func(dir string)
+
+	// testDriver, when set, replaces the orchestrator driver of every
+	// trial: the lifecycle tests script a failing one.
+	testDriver func() driver
 }
 
 // DefaultRemoteDir is where probes and their spools live on each host
@@ -157,14 +167,11 @@ func (r *run) check() error {
 func (r *run) create() (string, error) {
 	s := r.cfg.Spec
 	start := time.Now()
+	// The name is the remote run's name too (probe spool and pidfile on
+	// every host): a random part keeps two runs of one spec started in the
+	// same second apart, also when their run directories have different
+	// parents.
 	base := filepath.Join(r.cfg.OutDir, s.Name+"-"+start.Format("20060102-150405"))
-	dir := base
-	for i := 2; ; i++ {
-		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-			break
-		}
-		dir = fmt.Sprintf("%s-%d", base, i)
-	}
 	m := results.Manifest{
 		Experiment:  s.Name,
 		Description: s.Description,
@@ -181,11 +188,23 @@ func (r *run) create() (string, error) {
 	for _, h := range r.cfg.Hosts {
 		m.Hosts = append(m.Hosts, results.HostFacts{Name: h.Name, Address: h.Address, Roles: h.Roles, Labels: h.Labels})
 	}
-	w, err := results.Create(dir, m, s.Source)
-	if err != nil {
-		return "", err
+	var w *results.Writer
+	var dir string
+	for try := 0; ; try++ {
+		dir = base + "-" + randomSuffix()
+		var err error
+		w, err = results.Create(dir, m, s.Source)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, os.ErrExist) || try == 9 {
+			return "", err
+		}
 	}
 	r.w = w
+	if r.cfg.Created != nil {
+		r.cfg.Created(dir)
+	}
 	_ = w.Event(results.Event{Type: results.EventRunStart, Message: s.Name})
 	r.printf("run directory %s", dir)
 	return dir, nil
@@ -214,8 +233,8 @@ func (r *run) execute(ctx context.Context) (err error) {
 		return r.interrupted(ctx, err)
 	}
 	defer func() {
-		if serr := r.stopProbes(); serr != nil && err == nil {
-			err = serr
+		if serr := r.stopProbes(ctx); serr != nil {
+			err = errors.Join(err, serr)
 		}
 	}()
 	if err := r.startProbes(ctx); err != nil {
@@ -239,4 +258,11 @@ func (r *run) interrupted(ctx context.Context, err error) error {
 
 func (r *run) printf(format string, args ...any) {
 	fmt.Fprintf(r.cfg.Progress, "edgerig: "+format+"\n", args...)
+}
+
+// randomSuffix is four hex digits from crypto/rand.
+func randomSuffix() string {
+	var b [2]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

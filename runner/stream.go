@@ -3,6 +3,7 @@ package runner
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -110,19 +111,25 @@ func (r *run) markLost(h *hostConn, why string) {
 }
 
 // stopProbes ends sampling on every host: it lets the last tick land,
-// stops each probe daemon, and waits for the streams to drain.
-func (r *run) stopProbes() error {
-	hs := r.probeHosts()
+// stops each probe daemon, and waits for the streams to drain. Every wait
+// in it is bounded; after an interrupt (ctx done) it does not wait for a
+// last tick.
+func (r *run) stopProbes(ctx context.Context) error {
 	var started []*hostConn
-	for _, h := range hs {
-		if h.probe != "" && h.spool != "" {
+	for _, h := range r.probeHosts() {
+		if h.daemon.Load() {
 			started = append(started, h)
 		}
 	}
 	if len(started) == 0 {
 		return nil
 	}
-	time.Sleep(r.cfg.Spec.Probe.Interval + 200*time.Millisecond)
+	// The last tick of the measure window is worth a short wait, never a
+	// long one: an interval may be up to an hour.
+	select {
+	case <-ctx.Done():
+	case <-time.After(min(r.cfg.Spec.Probe.Interval, lastTickWait) + 200*time.Millisecond):
+	}
 	err := forHosts(context.Background(), started, func(h *hostConn) error {
 		// A host lost for good gets a short try: its node-lost event
 		// already tells the story, and its probe ends by itself once no
@@ -132,9 +139,9 @@ func (r *run) stopProbes() error {
 		if lost {
 			timeout = 5 * time.Second
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		sctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
-		err := h.t.Run(ctx, transport.Cmd{Args: []string{h.probe, "stop", "--pidfile", h.pidfile}})
+		err := h.t.Run(sctx, transport.Cmd{Args: []string{h.probe, "stop", "--pidfile", h.pidfile}})
 		if err != nil {
 			err = fmt.Errorf("%s: stop probe: %w", h.name, err)
 			_ = r.w.Event(results.Event{Type: results.EventError, Host: h.name, Message: err.Error()})
@@ -142,14 +149,29 @@ func (r *run) stopProbes() error {
 				err = nil
 			}
 		}
+		if !h.streaming.Load() {
+			return err
+		}
 		// Give the tail a moment to pass on what the daemon wrote last.
 		time.Sleep(300 * time.Millisecond)
 		h.stopOnce.Do(func() { close(h.stopping) })
-		<-h.done
+		select {
+		case <-h.done:
+		case <-time.After(streamDrainWait):
+			err = errors.Join(err, fmt.Errorf("%s: the probe stream did not end within %s after stop", h.name, streamDrainWait))
+		}
 		return err
 	})
 	return err
 }
+
+// lastTickWait bounds the wait for a probe's last tick at the end of a run;
+// streamDrainWait bounds the wait for a stream to end after its probe stopped
+// (the stream itself cancels its command 10 s after stopping).
+const (
+	lastTickWait    = 2 * time.Second
+	streamDrainWait = 30 * time.Second
+)
 
 // lineWriter calls fn with every complete line written to it.
 type lineWriter struct {

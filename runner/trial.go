@@ -94,12 +94,22 @@ func (r *run) phase(ctx context.Context, tr spec.Trial, label, name string, leng
 
 func (r *run) phaseWork(ctx context.Context, tr spec.Trial, name string, length time.Duration, fn func(context.Context) error) error {
 	deadline := time.Now().Add(length)
+	// Teardown runs every step it can: a failed driver teardown or step
+	// group does not skip the rest, and every error is reported.
+	keepGoing := name == "teardown"
+	var errs []error
 	if fn != nil {
 		if err := fn(ctx); err != nil {
-			return err
+			if !keepGoing {
+				return err
+			}
+			errs = append(errs, err)
 		}
 	}
-	if err := r.steps(ctx, tr, name); err != nil {
+	if err := r.steps(ctx, tr, name, keepGoing); err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	if err := errors.Join(errs...); err != nil {
 		return err
 	}
 	if wait := time.Until(deadline); wait > 0 {
@@ -114,7 +124,9 @@ func (r *run) phaseWork(ctx context.Context, tr spec.Trial, name string, length 
 
 // steps runs the spec's plain commands of a phase, each on every host
 // with one of its roles, hosts in parallel. Output is kept in the events.
-func (r *run) steps(ctx context.Context, tr spec.Trial, phase string) error {
+// A failing step group stops the later ones unless keepGoing.
+func (r *run) steps(ctx context.Context, tr spec.Trial, phase string, keepGoing bool) error {
+	var all []error
 	for i, st := range tr.Spec.Steps {
 		if st.Phase != phase {
 			continue
@@ -152,14 +164,20 @@ func (r *run) steps(ctx context.Context, tr spec.Trial, phase string) error {
 		}
 		wg.Wait()
 		if err := errors.Join(errs...); err != nil {
-			return err
+			if !keepGoing {
+				return err
+			}
+			all = append(all, err)
 		}
 	}
-	return nil
+	return errors.Join(all...)
 }
 
 // driver builds the trial's orchestrator driver, or nil for none.
 func (r *run) driver(tr spec.Trial) (driver, error) {
+	if r.cfg.testDriver != nil {
+		return r.cfg.testDriver(), nil
+	}
 	o := tr.Spec.Orchestrator
 	if o.Kind != "swarm" {
 		return nil, nil

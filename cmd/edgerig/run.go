@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -33,7 +33,9 @@ events, samples), then renders its report. Progress goes to stderr; the last
 line on stdout is the run directory.
 
 Ctrl-C (SIGINT) or SIGTERM stops the run: teardown still runs, every sample
-received is kept, and the run is marked aborted (exit status 130).`,
+received is kept, and the run is marked aborted (exit status 130). A second
+Ctrl-C abandons teardown and exits at once, listing what may be left on which
+host.`,
 		Flags: func(fs *flag.FlagSet) cli.Action {
 			o := runOptions{}
 			fs.StringVar(&o.hosts, "hosts", "hosts.yaml", "inventory of hosts and testbeds")
@@ -90,10 +92,18 @@ func runRun(o runOptions, specPath string, stdout, stderr io.Writer) error {
 	if cfg.ProbesDir, err = probesDir(o.probes); err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	var created atomic.Value
+	cfg.Created = func(dir string) { created.Store(dir) }
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ctx, stopWatch := interrupts(sigs, stderr, func() {
+		dir, _ := created.Load().(string)
+		abandonMessage(stderr, runner.Leftovers(cfg, dir))
+		os.Exit(130)
+	})
 	dir, runErr := runner.Run(ctx, cfg)
-	stop() // a second Ctrl-C now ends edgerig at once
+	stopWatch()
+	signal.Stop(sigs) // a Ctrl-C during the report now ends edgerig at once
 	if dir == "" {
 		return runErr
 	}

@@ -1,0 +1,176 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"io"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/edgerig/edgerig/results"
+)
+
+const lifecycleSpec = `name: life
+phases: {settle: {duration: 100ms}, measure: {duration: 500ms}, teardown: {timeout: 5s}}
+probe: {interval: 100ms, containers: false}
+steps:
+  - {name: prepare, phase: setup, roles: [master], run: [prepare]}
+  - {name: clean-master, phase: teardown, roles: [master], run: [clean-master], timeout: 1s}
+  - {name: clean-worker, phase: teardown, roles: [worker], run: [clean-worker]}
+`
+
+func infoMessages(r *results.Run) map[string]int {
+	m := map[string]int{}
+	for _, e := range r.Events {
+		if e.Type == results.EventInfo {
+			m[e.Host+":"+e.Message]++
+		}
+	}
+	return m
+}
+
+// The lifecycle suite: the runner driven through unhappy paths by a fake
+// transport. Each case checks the run's status, its events, that every
+// sample a probe made is kept, and that nothing is left running.
+
+func TestLifecycleHappyPath(t *testing.T) {
+	b := newFakeBed(t, lifecycleSpec, "n1", "n2")
+	r, err := b.run(t, context.Background())
+	require.NoError(t, err)
+	require.Equal(t, results.StatusCompleted, r.Manifest.Status)
+	b.requireAllSamples(t, r)
+	require.NotEmpty(t, r.Samples["n1"])
+}
+
+func TestLifecycleProbeStartFailsOnOneHost(t *testing.T) {
+	for _, word := range []string{"daemon", "clock", "mkdir"} {
+		t.Run(word, func(t *testing.T) {
+			b := newFakeBed(t, lifecycleSpec, "n1", "n2")
+			b.hosts["n2"].failOn(word)
+			r, err := b.run(t, context.Background())
+			require.ErrorContains(t, err, "n2")
+			require.Equal(t, results.StatusFailed, r.Manifest.Status)
+			require.Contains(t, r.Manifest.Error, "scripted failure")
+			b.requireAllSamples(t, r)
+		})
+	}
+}
+
+func TestLifecycleInterruptDuringProbeStart(t *testing.T) {
+	b := newFakeBed(t, lifecycleSpec, "n1", "n2")
+	hanging := b.hosts["n2"].hangOn("clock")
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-hanging; cancel() }()
+	r, err := b.run(t, ctx)
+	require.ErrorIs(t, err, ErrInterrupted)
+	require.Equal(t, results.StatusAborted, r.Manifest.Status)
+	b.requireAllSamples(t, r)
+}
+
+func TestLifecycleInterruptDuringSetup(t *testing.T) {
+	b := newFakeBed(t, lifecycleSpec, "n1", "n2")
+	hanging := b.hosts["n1"].hangOn("prepare")
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-hanging; cancel() }()
+	r, err := b.run(t, ctx)
+	require.ErrorIs(t, err, ErrInterrupted)
+	require.Equal(t, results.StatusAborted, r.Manifest.Status)
+	require.NotEmpty(t, eventTypes(r, results.EventInterrupt))
+	info := infoMessages(r)
+	require.Equal(t, 1, info["n1:step clean-master"], "teardown ran after the interrupt")
+	require.Equal(t, 1, info["n2:step clean-worker"])
+	b.requireAllSamples(t, r)
+}
+
+func TestLifecycleInterruptDuringMeasure(t *testing.T) {
+	b := newFakeBed(t, lifecycleSpec, "n1", "n2")
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(400*time.Millisecond, cancel)
+	r, err := b.run(t, ctx)
+	require.ErrorIs(t, err, ErrInterrupted)
+	require.Equal(t, results.StatusAborted, r.Manifest.Status)
+	require.Equal(t, 1, infoMessages(r)["n2:step clean-worker"])
+	b.requireAllSamples(t, r)
+}
+
+// An interrupt during teardown does not cut it short (a second Ctrl-C in
+// the CLI abandons it): a hanging step ends at its timeout and the later
+// teardown steps still run.
+func TestLifecycleInterruptDuringTeardown(t *testing.T) {
+	b := newFakeBed(t, lifecycleSpec, "n1", "n2")
+	hanging := b.hosts["n1"].hangOn("clean-master")
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-hanging; cancel() }()
+	r, err := b.run(t, ctx)
+	require.ErrorIs(t, err, ErrInterrupted)
+	require.ErrorContains(t, err, "step clean-master on n1")
+	require.Equal(t, results.StatusAborted, r.Manifest.Status)
+	require.Equal(t, 1, infoMessages(r)["n2:step clean-worker"])
+	b.requireAllSamples(t, r)
+}
+
+// A failing teardown step group does not stop the later ones, and every
+// error is reported.
+func TestLifecycleTeardownRunsEveryStep(t *testing.T) {
+	b := newFakeBed(t, lifecycleSpec, "n1", "n2")
+	b.hosts["n1"].failOn("clean-master")
+	r, err := b.run(t, context.Background())
+	require.ErrorContains(t, err, "step clean-master on n1")
+	require.Equal(t, results.StatusFailed, r.Manifest.Status)
+	require.Equal(t, 1, infoMessages(r)["n2:step clean-worker"], "the later teardown step ran")
+	b.requireAllSamples(t, r)
+}
+
+// A driver whose teardown fails still lets the spec's teardown steps run.
+func TestLifecycleDriverTeardownFails(t *testing.T) {
+	b := newFakeBed(t, lifecycleSpec, "n1", "n2")
+	boom := errors.New("driver teardown: scripted failure")
+	b.cfg.testDriver = func() driver { return failingDriver{boom} }
+	res, err := b.run(t, context.Background())
+	require.ErrorIs(t, err, boom)
+	require.Equal(t, results.StatusFailed, res.Manifest.Status)
+	info := infoMessages(res)
+	require.Equal(t, 1, info["n1:step clean-master"])
+	require.Equal(t, 1, info["n2:step clean-worker"])
+	b.requireAllSamples(t, res)
+}
+
+type failingDriver struct{ err error }
+
+func (failingDriver) Setup(context.Context) error      { return nil }
+func (d failingDriver) Teardown(context.Context) error { return d.err }
+
+func TestLifecycleStreamCutAndResumed(t *testing.T) {
+	b := newFakeBed(t, lifecycleSpec, "n1", "n2")
+	b.hosts["n2"].cutAfter = 2
+	r, err := b.run(t, context.Background())
+	require.NoError(t, err)
+	require.Len(t, eventTypes(r, results.EventNodeLost), 1)
+	require.Len(t, eventTypes(r, results.EventNodeBack), 1)
+	require.Empty(t, eventTypes(r, results.EventGap))
+	b.requireAllSamples(t, r)
+}
+
+// Two runs of one spec started in the same second get different run
+// directories and so different remote spool names, also under different
+// parents.
+func TestRunNamesUnique(t *testing.T) {
+	b := newFakeBed(t, lifecycleSpec, "n1")
+	seen := map[string]bool{}
+	for i := 0; i < 4; i++ {
+		cfg := b.cfg
+		cfg.Progress = io.Discard
+		if i%2 == 1 {
+			cfg.OutDir = t.TempDir()
+		}
+		r := &run{cfg: cfg, trials: cfg.Spec.Trials()}
+		dir, err := r.create()
+		require.NoError(t, err)
+		require.NoError(t, r.w.Close(results.StatusCompleted, ""))
+		require.False(t, seen[filepath.Base(dir)], "run name %s used twice", filepath.Base(dir))
+		seen[filepath.Base(dir)] = true
+	}
+}
