@@ -148,8 +148,8 @@ func (r *run) check() error {
 		default:
 			return fmt.Errorf("trial %s: orchestrator %q is not supported by this runner yet (supported: none, swarm)", tr.ID, o.Kind)
 		}
-		if w := tr.Spec.Workload; w != nil {
-			return fmt.Errorf("trial %s: workload %q is not supported by this runner yet: refusing rather than measuring an idle cluster under its name", tr.ID, w.Kind)
+		if err := checkWorkload(tr, r.cfg.Hosts, r.cfg.Testbed); err != nil {
+			return err
 		}
 		for i, st := range tr.Spec.Steps {
 			found := false

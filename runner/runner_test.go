@@ -194,7 +194,8 @@ func TestCheckRefusesWhatItCannotRun(t *testing.T) {
 		{"name: k\norchestrator: {kind: kubernetes}\n", `orchestrator "kubernetes" is not supported`},
 		{"name: w\norchestrator: {kind: swarm, master_role: boss}\n", `exactly one host with role "boss"`},
 		{"name: s\nsteps: [{phase: setup, roles: [nobody], run: [true]}]\n", "no host of testbed"},
-		{"name: w\nworkload: {kind: wordcount}\n", `workload "wordcount" is not supported`},
+		{"name: w\nworkload: {kind: wordcount}\n", `needs at least one host with role "worker"`},
+		{"name: w\norchestrator: {kind: swarm}\nworkload: {kind: wordcount}\n", `orchestrator "swarm" it is not supported yet`},
 	}
 	for _, c := range cases {
 		s, err := spec.Parse("x.yaml", []byte(c.spec))

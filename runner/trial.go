@@ -28,20 +28,35 @@ func (r *run) trial(ctx context.Context, i int, tr spec.Trial) error {
 	_ = r.w.Event(results.Event{Type: results.EventTrialStart, Trial: tr.ID, Message: paramsString(tr)})
 	ph := tr.Spec.Phases
 	drv, err := r.driver(tr)
+	var wl workload
+	if err == nil {
+		wl, err = r.workload(tr)
+	}
 
 	if err == nil {
 		err = r.phase(ctx, tr, label, "setup", 0, ph.Setup.Timeout, func(ctx context.Context) error {
-			if drv == nil {
+			if drv != nil {
+				if err := drv.Setup(ctx); err != nil {
+					return err
+				}
+			}
+			if wl == nil {
 				return nil
 			}
-			return drv.Setup(ctx)
+			return wl.Setup(ctx)
 		})
 	}
 	if err == nil {
 		err = r.phase(ctx, tr, label, "settle", ph.Settle.Length(r.cfg.Quick), 0, nil)
 	}
 	if err == nil {
-		err = r.phase(ctx, tr, label, "measure", ph.Measure.Length(r.cfg.Quick), 0, nil)
+		length := ph.Measure.Length(r.cfg.Quick)
+		err = r.phase(ctx, tr, label, "measure", length, 0, func(ctx context.Context) error {
+			if wl == nil {
+				return nil
+			}
+			return wl.Measure(ctx, length)
+		})
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -53,10 +68,14 @@ func (r *run) trial(ctx context.Context, i int, tr spec.Trial) error {
 		}
 	}
 	terr := r.phase(context.Background(), tr, label, "teardown", 0, ph.Teardown.Timeout, func(ctx context.Context) error {
-		if drv == nil {
-			return nil
+		var werr error
+		if wl != nil {
+			werr = wl.Teardown(ctx)
 		}
-		return drv.Teardown(ctx)
+		if drv == nil {
+			return werr
+		}
+		return errors.Join(werr, drv.Teardown(ctx))
 	})
 	r.tl.enter(time.Now(), "", phaseBetween)
 	_ = r.w.Event(results.Event{Type: results.EventTrialEnd, Trial: tr.ID})

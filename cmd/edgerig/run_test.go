@@ -282,10 +282,11 @@ func TestRunRefusesMissingRole(t *testing.T) {
 }
 
 // TestDryRunRefusesWhatCannotRun: the dry run says what the run would
-// refuse, here a workload this runner cannot drive yet.
+// refuse, here the word count as Swarm services, which this runner cannot
+// drive yet.
 func TestDryRunRefusesWhatCannotRun(t *testing.T) {
-	dir, hosts, specPath := writeFiles(t, "name: wc\nworkload: {kind: wordcount}\n")
+	dir, hosts, specPath := writeFiles(t, "name: wc\norchestrator: {kind: swarm}\nworkload: {kind: wordcount}\n")
 	_, errOut, code := edgerig("run", specPath, "--dry-run", "--hosts", hosts, "--out", filepath.Join(dir, "runs"))
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, `workload "wordcount" is not supported`)
+	require.Contains(t, errOut, `as services of orchestrator "swarm" it is not supported yet`)
 }
