@@ -24,6 +24,24 @@ const (
 	AccountingNodeCgroup = "node cgroup"
 )
 
+// Accounting is the accounting a probe with /proc/self/cgroup selfCgroup
+// uses; v2RootIsNode says that the mounted cgroup2 root has
+// memory.current (so it is a container's, seen through a private cgroup
+// namespace). discoverLayout applies the same rule.
+func Accounting(selfCgroup []byte, v2RootIsNode bool) string {
+	own := ownCgroups(selfCgroup)
+	if p, ok := own["cpuacct"]; ok {
+		if containerPrefix(p) != "" {
+			return AccountingNodeCgroup
+		}
+		return AccountingHost
+	}
+	if containerPrefix(own[""]) != "" || own[""] == "/" && v2RootIsNode {
+		return AccountingNodeCgroup
+	}
+	return AccountingHost
+}
+
 // nodeCgroup is the probe's node's cgroup files, kept open.
 type nodeCgroup struct {
 	v1                     bool

@@ -115,3 +115,26 @@ func TestDaemonNames(t *testing.T) {
 	require.Contains(t, DefaultDaemons, "kube-controller-manager")
 	require.Len(t, DefaultDaemons, 10)
 }
+
+func TestAccounting(t *testing.T) {
+	for _, tc := range []struct {
+		tree   string
+		v2node bool
+		want   string
+	}{
+		{"v1", false, AccountingHost},
+		{"v2", false, AccountingHost},
+		{"v2", true, AccountingHost}, // its own cgroup is not "/": the machine's root
+		{"dind-full", false, AccountingNodeCgroup},
+		{"dind-sub", false, AccountingNodeCgroup},
+	} {
+		cg, err := os.ReadFile(filepath.Join("testdata", tc.tree, "proc/self/cgroup"))
+		require.NoError(t, err)
+		require.Equal(t, tc.want, Accounting(cg, tc.v2node), tc.tree)
+		lay, err := discoverLayout(filepath.Join("testdata", tc.tree))
+		require.NoError(t, err)
+		require.Equal(t, tc.want == AccountingNodeCgroup, lay.inContainer, "discoverLayout agrees on %s", tc.tree)
+	}
+	require.Equal(t, AccountingNodeCgroup, Accounting([]byte("0::/\n"), true), "private cgroup namespace")
+	require.Equal(t, AccountingHost, Accounting([]byte("0::/\n"), false))
+}
