@@ -42,7 +42,7 @@ func openSmall(path string) (*statFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &statFile{path: path, f: f, buf: make([]byte, smallBuf)}, nil
+	return &statFile{path: path, f: f, fd: int(f.Fd()), buf: make([]byte, smallBuf)}, nil
 }
 
 // zone is one thermal zone's open temp file.
