@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/edgerig/edgerig/internal/version.Version=$(VERSION)
 export EDGERIG_CACHE := $(CACHE)
 
-.PHONY: all deps build probes run test test-unit bench bench-probe bench-ssh fmt vet clean smoke-arm test-faults
+.PHONY: all deps build probes run test test-unit bench bench-probe bench-ssh bench-report docs-report fmt vet clean smoke-arm test-faults
 
 all: build
 
@@ -66,6 +66,20 @@ bench-ssh:
 # `make test`: it prints measured figures rather than passing or failing.
 bench-probe: deps
 	CGO_ENABLED=0 $(GO) run ./probes/internal/benchprobe --duration 60s --containers 10,50
+
+# The README's picture of a report: the checked-in 2×2 matrix fixture run
+# rendered by edgerig report, its first two PDF pages converted by pdftoppm.
+docs-report: build
+	@tmp=$$(mktemp -d) && cp -r report/testdata/matrix-2x2 $$tmp/run && \
+	$(BIN)/edgerig report $$tmp/run --results '' && mkdir -p docs && \
+	pdftoppm -f 1 -l 1 -r 70 -png -singlefile $$tmp/run/report/report.pdf docs/report-page1 && \
+	pdftoppm -f 2 -l 2 -r 70 -png -singlefile $$tmp/run/report/report.pdf docs/report-page2 && \
+	rm -rf $$tmp && echo docs/report-page1.png docs/report-page2.png
+
+# The report's streaming benchmark: 8 hosts × 20 containers × 1 h at 1 Hz,
+# rendered in a child process; prints wall time and peak RSS.
+bench-report:
+	$(GO) test -run '^$$' -bench RenderLongRun -benchtime 1x ./report/
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

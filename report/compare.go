@@ -7,12 +7,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/edgerig/edgerig/results"
 	"github.com/edgerig/edgerig/sample"
 )
-
-// Summarize computes a run's statistics without rendering anything.
-func Summarize(run *results.Run) *Summary { return summarize(run, trials(run)) }
 
 // Comparison puts runs side by side: one column per run, one row per
 // trial (by its parameters), host role and metric, each value the mean
@@ -46,7 +42,7 @@ var compared = []struct {
 }
 
 // Compare builds the comparison of the summaries, in their order.
-func Compare(sums []*Summary) (*Comparison, error) {
+func Compare(sums []*Aggregate) (*Comparison, error) {
 	if len(sums) < 2 {
 		return nil, fmt.Errorf("compare: need at least two runs, got %d", len(sums))
 	}
@@ -68,12 +64,12 @@ func Compare(sums []*Summary) (*Comparison, error) {
 					r = h
 				}
 				for _, q := range compared {
-					st, ok := tr.Stat(h, string(q.kind), "", q.metric)
-					if !ok {
+					st := tr.Find(h, q.kind, "", q.metric)
+					if st == nil {
 						continue
 					}
 					k := key{tr.Title, r, q.name}
-					groups[k] = append(groups[k], st.Mean*q.scale)
+					groups[k] = append(groups[k], st.Stat.Mean*q.scale)
 				}
 			}
 			for k, vs := range groups {
@@ -99,7 +95,7 @@ func Compare(sums []*Summary) (*Comparison, error) {
 }
 
 // runHeading names a run's column: its directory and its hardware.
-func runHeading(s *Summary) string {
+func runHeading(s *Aggregate) string {
 	var hw []string
 	for _, h := range s.Hosts {
 		if l := h.Labels["hardware"]; l != "" && !slices.Contains(hw, l) {
@@ -122,14 +118,6 @@ func nanSlice(n int) []float64 {
 	return s
 }
 
-func mean(v []float64) float64 {
-	sum := 0.0
-	for _, x := range v {
-		sum += x
-	}
-	return sum / float64(len(v))
-}
-
 // Markdown renders the comparison as one table: each run's value, and
 // for every run after the first its ratio to the first.
 func (c *Comparison) Markdown() string {
@@ -140,16 +128,16 @@ func (c *Comparison) Markdown() string {
 			cols = append(cols, ">ratio to 1st")
 		}
 	}
-	t := newTable(cols...)
+	t := NewTable(cols...)
 	for _, row := range c.Rows {
-		cells := []string{cell(row.Trial), cell(row.Role), row.Metric}
+		cells := []string{row.Trial, row.Role, row.Metric}
 		for i, v := range row.Values {
-			cells = append(cells, num(v, 2))
+			cells = append(cells, Num(v, 2))
 			if i > 0 {
-				cells = append(cells, num(row.Ratios[i], 2))
+				cells = append(cells, Num(row.Ratios[i], 2))
 			}
 		}
-		t.add(cells...)
+		t.Add(cells...)
 	}
-	return t.String()
+	return t.Markdown()
 }

@@ -6,25 +6,23 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/edgerig/edgerig/results"
 )
 
-func readSummary(t *testing.T, name string) *Summary {
+func load(t *testing.T, name string) *Aggregate {
 	t.Helper()
-	run, err := results.Read(filepath.Join("testdata", name))
+	a, err := Load(filepath.Join("testdata", name))
 	require.NoError(t, err)
-	return Summarize(run)
+	return a
 }
 
 func TestCompare(t *testing.T) {
-	a := readSummary(t, "idle-3hosts")
-	b := readSummary(t, "aborted")
+	a := load(t, "idle-3hosts")
+	b := load(t, "aborted")
 	// The second run pretends to be on faster boards.
 	for i := range b.Hosts {
 		b.Hosts[i].Labels = map[string]string{"hardware": "rpi4"}
 	}
-	c, err := Compare([]*Summary{a, b})
+	c, err := Compare([]*Aggregate{a, b})
 	require.NoError(t, err)
 	require.Equal(t, []string{"idle-3hosts (rpi3)", "aborted (rpi4)"}, c.Runs)
 
@@ -49,6 +47,6 @@ func TestCompare(t *testing.T) {
 
 	golden(t, "compare.md", []byte(c.Markdown()))
 
-	_, err = Compare([]*Summary{a})
+	_, err = Compare([]*Aggregate{a})
 	require.Error(t, err)
 }

@@ -40,6 +40,8 @@ type fixtureHost struct {
 // and an optional loss of one host between two measure ticks.
 type fixtureTrial struct {
 	id, kind   string
+	params     map[string]string // default: orchestrator.kind = kind
+	repeat     int
 	cpuFactor  float64
 	containers map[string][]string // host → container names
 	lostHost   string
@@ -69,6 +71,26 @@ func TestFixtures(t *testing.T) {
 			lostHost:   "worker2", lostFrom: 8, lostTo: 12},
 	}
 	writeFixture(t, "testdata/idle-3hosts", hosts, trials, false)
+	// A 2×2 matrix (orchestrator × replicas), each point repeated twice.
+	var matrix []fixtureTrial
+	for _, kind := range []string{"none", "swarm"} {
+		for ri, replicas := range []string{"1", "4"} {
+			for rep := 1; rep <= 2; rep++ {
+				f := 1.0
+				if kind == "swarm" {
+					f = 1.5 + float64(ri)*0.8
+				}
+				f += 0.07 * float64(rep)
+				tr := fixtureTrial{id: fmt.Sprintf("%s-r%s-%d", kind, replicas, rep), kind: kind, repeat: rep, cpuFactor: f,
+					params: map[string]string{"orchestrator.kind": kind, "workload.replicas": replicas}}
+				if kind == "swarm" {
+					tr.containers = map[string][]string{"master": {"web.1"}, "worker1": {"web.2"}}
+				}
+				matrix = append(matrix, tr)
+			}
+		}
+	}
+	writeFixture(t, "testdata/matrix-2x2", hosts[:2], matrix, false)
 	writeFixture(t, "testdata/aborted", hosts[:1], []fixtureTrial{
 		{id: "t1-none", kind: "none", cpuFactor: 1},
 		{id: "t2-swarm", kind: "swarm", cpuFactor: 1.6, containers: map[string][]string{"master": {"web.1"}}, stopAfter: 7},
@@ -95,7 +117,11 @@ func writeFixture(t *testing.T, dir string, hosts []fixtureHost, trials []fixtur
 			CPUs: 4, MemBytes: 970 << 20, ClockOffset: h.offset, ClockError: 400 * time.Microsecond})
 	}
 	for _, tr := range trials {
-		m.Trials = append(m.Trials, results.Trial{ID: tr.id, Params: map[string]string{"orchestrator.kind": tr.kind}, Repeat: 1,
+		params, repeat := tr.params, max(tr.repeat, 1)
+		if params == nil {
+			params = map[string]string{"orchestrator.kind": tr.kind}
+		}
+		m.Trials = append(m.Trials, results.Trial{ID: tr.id, Params: params, Repeat: repeat,
 			Phases: []results.Phase{{Name: "setup", Timeout: time.Minute}, {Name: "settle", Duration: settleTicks * time.Second},
 				{Name: "measure", Duration: measureTicks * time.Second}, {Name: "teardown", Timeout: time.Minute}}})
 	}
@@ -202,6 +228,9 @@ func containerID(host, name string) string {
 func fixtureRecord(h fixtureHost, hi, ti, tick int, tr fixtureTrial, seq uint64, now time.Time) sample.Record {
 	wave := func(k float64) float64 { return math.Round(100*math.Sin(float64(tick)*k+float64(hi))) / 100 }
 	cpu := h.cpu*tr.cpuFactor + 2*wave(0.7)
+	if tr.repeat > 1 { // later repeats wander, so the repeats' band shows
+		cpu += 1.5 * wave(0.45+0.2*float64(tr.repeat))
+	}
 	mem := (h.memMiB + 40*float64(ti) + float64(tick%5)) * (1 << 20)
 	r := sample.Record{Seq: seq, TimeMS: now.Add(h.offset).UnixMilli() + int64(hi*37)}
 	r.Series = []sample.Series{

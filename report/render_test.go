@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"flag"
+	"fmt"
 	"image/png"
 	"io"
 	"os"
@@ -12,7 +13,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/plot/vg"
@@ -36,27 +39,41 @@ func golden(t *testing.T, name string, got []byte) {
 	require.Equal(t, string(want), string(got), "differs from %s (go test ./report -update rewrites it)", path)
 }
 
-func TestRenderGolden(t *testing.T) {
-	tests := []struct {
-		fixture string
-		status  string
-		figures []string
-		trials  int
-	}{
-		{"idle-3hosts", results.StatusCompleted,
-			[]string{"cpu", "memory", "containers-cpu", "containers-memory", "overhead"}, 2},
-		{"aborted", results.StatusAborted,
-			[]string{"cpu", "memory", "containers-cpu", "containers-memory", "overhead"}, 2},
-	}
-	for _, tt := range tests {
+// fixtureCases are the checked-in runs (made by TestFixtures) and what
+// their reports must show.
+var fixtureCases = []struct {
+	fixture string
+	status  string
+	trials  int
+	grid    [2]int   // rows, cols of the measure-phase figures
+	figures []string // in document order
+	text    []string // must be in the PDF's text
+}{
+	{"idle-3hosts", results.StatusCompleted, 2, [2]int{1, 2},
+		[]string{"cpu", "memory", "containers-cpu", "containers-memory", "probe-cpu", "probe-cost", "timeline"},
+		[]string{"Status: completed.", "+3.000 ± 0.400", "Trial t2-swarm — orchestrator.kind=swarm", "worker1", "node-lost"}},
+	{"matrix-2x2", results.StatusCompleted, 8, [2]int{2, 2},
+		[]string{"cpu", "memory", "containers-cpu", "containers-memory", "probe-cpu", "probe-cost", "timeline"},
+		[]string{"Repeats", "orchestrator.kind=swarm, workload.replicas=4", "mean of means", "‰", "µs", "probe CPU (‰ of one core)"}},
+	{"aborted", results.StatusAborted, 2, [2]int{1, 2},
+		[]string{"cpu", "memory", "containers-cpu", "containers-memory", "probe-cpu", "probe-cost", "timeline"},
+		[]string{"Status: ABORTED.", "It stopped in trial t2-swarm, phase measure", "t2-swarm (incomplete)", "INCOMPLETE"}},
+}
+
+// TestRenderFixtures renders each checked-in run and checks it as a
+// reader would see it: Markdown and stats against goldens, every figure
+// in three formats at its grid's size, and the PDF through poppler — its
+// page count, the text of its tables, and every figure page non-blank.
+func TestRenderFixtures(t *testing.T) {
+	for _, tt := range fixtureCases {
 		t.Run(tt.fixture, func(t *testing.T) {
-			run, err := results.Read(filepath.Join("testdata", tt.fixture))
+			a, err := Load(filepath.Join("testdata", tt.fixture))
 			require.NoError(t, err)
+			require.Equal(t, tt.status, a.Status)
+			require.Len(t, a.Trials, tt.trials)
 			out := t.TempDir()
-			s, err := Render(run, out)
+			r, err := Render(a, out, Options{})
 			require.NoError(t, err)
-			require.Equal(t, tt.status, s.Status)
-			require.Len(t, s.Trials, tt.trials)
 
 			md, err := os.ReadFile(filepath.Join(out, MarkdownFile))
 			require.NoError(t, err)
@@ -65,29 +82,34 @@ func TestRenderGolden(t *testing.T) {
 			require.NoError(t, err)
 			golden(t, tt.fixture+".stats.csv", csv)
 
-			for _, f := range tt.figures {
-				checkPNG(t, filepath.Join(out, f+".png"), len(s.Trials))
-				checkSVG(t, filepath.Join(out, f+".svg"))
-				require.Contains(t, string(md), "("+f+".png)")
+			var names []string
+			for _, f := range r.Figures {
+				names = append(names, f.Name)
+				checkPNG(t, filepath.Join(out, f.Name+".png"), f)
+				checkSVG(t, filepath.Join(out, f.Name+".svg"))
+				require.FileExists(t, filepath.Join(out, f.Name+".pdf"))
+				require.Contains(t, string(md), "("+f.Name+".png)")
+				if f.Name != "timeline" {
+					require.Equal(t, tt.grid, [2]int{f.Rows, f.Cols}, f.Name)
+				}
 			}
-			pages := pdfPages(t, filepath.Join(out, PDFFile))
-			require.Equal(t, len(textPages(markdown(s, nil)))+len(tt.figures), pages)
+			require.Equal(t, tt.figures, names)
+			checkPDF(t, filepath.Join(out, PDFFile), r, tt.text)
 		})
 	}
 }
 
-// checkPNG decodes the image and checks that it is as wide as its panels.
-func checkPNG(t *testing.T, path string, panels int) {
+// checkPNG decodes the image and checks it has the figure's size.
+func checkPNG(t *testing.T, path string, f *Figure) {
 	t.Helper()
-	f, err := os.Open(path)
+	file, err := os.Open(path)
 	require.NoError(t, err)
-	defer f.Close()
-	img, err := png.Decode(f)
+	defer file.Close()
+	img, err := png.Decode(file)
 	require.NoError(t, err, path)
-	b := img.Bounds()
-	wantW := int(float64(panelWidth/vg.Inch) * float64(panels) * 120)
-	require.InDelta(t, wantW, b.Dx(), 2, path)
-	require.InDelta(t, int(float64(figureHeight/vg.Inch)*120), b.Dy(), 2, path)
+	w, h := f.Size()
+	require.InDelta(t, float64(w/vg.Inch)*figureDPI, img.Bounds().Dx(), 2, path)
+	require.InDelta(t, float64(h/vg.Inch)*figureDPI, img.Bounds().Dy(), 2, path)
 }
 
 // checkSVG parses the whole file as XML with an <svg> root.
@@ -110,40 +132,79 @@ func checkSVG(t *testing.T, path string) {
 	require.Equal(t, "svg", root, path)
 }
 
-// pdfPages checks the PDF's header and counts its page objects.
-func pdfPages(t *testing.T, path string) int {
+// checkPDF has poppler read the PDF: pdfinfo's page count, pdftotext's
+// text (selectable, non-Latin-1 glyphs intact), and each figure page
+// rasterised by pdftoppm and required to be more than a blank page.
+func checkPDF(t *testing.T, path string, r *Rendered, want []string) {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	require.True(t, bytes.HasPrefix(b, []byte("%PDF-")), "%s does not start with %%PDF-", path)
-	return len(regexp.MustCompile(`/Type /Page\b[^s]`).FindAll(b, -1))
-}
-
-// TestPDFPoppler has poppler's pdfinfo, a real PDF reader, parse the PDF
-// and count its pages.
-func TestPDFPoppler(t *testing.T) {
-	testenv.Command(t, "pdfinfo")
-	run, err := results.Read(filepath.Join("testdata", "idle-3hosts"))
-	require.NoError(t, err)
-	out := t.TempDir()
-	s, err := Render(run, out)
-	require.NoError(t, err)
-	info, err := exec.Command("pdfinfo", filepath.Join(out, PDFFile)).CombinedOutput()
+	testenv.Command(t, "pdfinfo", "pdftotext", "pdftoppm")
+	info, err := exec.Command("pdfinfo", path).CombinedOutput()
 	require.NoError(t, err, string(info))
 	m := regexp.MustCompile(`(?m)^Pages:\s+(\d+)$`).FindStringSubmatch(string(info))
 	require.NotNil(t, m, string(info))
-	n, _ := strconv.Atoi(m[1])
-	require.Equal(t, len(textPages(markdown(s, nil)))+5, n)
-	require.Contains(t, string(info), "Page size:")
+	pages, _ := strconv.Atoi(m[1])
+	require.Equal(t, r.Pages, pages)
+	require.Greater(t, pages, len(r.Figures), "text pages and one page a figure")
 
-	// The text pages read back as the report's words, non-ASCII included
-	// (vgpdf needs them in Windows-1252: see pdfCanvas).
-	testenv.Command(t, "pdftotext")
-	txt, err := exec.Command("pdftotext", "-f", "1", "-l", "1", "-layout", filepath.Join(out, PDFFile), "-").CombinedOutput()
-	require.NoError(t, err, string(txt))
-	for _, want := range []string{"idle-local — edgerig report", "Status: completed", "+3.000 ms ± 0.400 ms", "orchestrator.kind=swarm"} {
-		require.Contains(t, string(txt), want)
+	all := pdfText(t, path, 0)
+	for _, w := range append(want, "Hosts", "Raspberry Pi 3 Model B Rev 1.2", fmt.Sprintf("page 1 of %d", pages)) {
+		require.Contains(t, all, w)
 	}
+	for i, f := range r.Figures {
+		label := fmt.Sprintf("Figure %d: %s.", i+1, f.Title)
+		require.Contains(t, all, label)
+		page := pageOf(t, path, pages, label)
+		require.GreaterOrEqual(t, strings.Count(pdfText(t, path, page), f.Title), 2,
+			"figure %s is drawn as vectors: its title is text on its page, besides the caption", f.Name)
+		require.Greater(t, pageVariance(t, path, page), 100.0, "figure %s on page %d looks blank", f.Name, page)
+	}
+}
+
+// pdfText is pdftotext's text of one page (0: all pages).
+func pdfText(t *testing.T, path string, page int) string {
+	t.Helper()
+	args := []string{"-layout"}
+	if page > 0 {
+		args = append(args, "-f", strconv.Itoa(page), "-l", strconv.Itoa(page))
+	}
+	out, err := exec.Command("pdftotext", append(args, path, "-")...).CombinedOutput()
+	require.NoError(t, err, string(out))
+	return string(out)
+}
+
+func pageOf(t *testing.T, path string, pages int, text string) int {
+	t.Helper()
+	for p := 1; p <= pages; p++ {
+		if strings.Contains(pdfText(t, path, p), text) {
+			return p
+		}
+	}
+	t.Fatalf("%q on no page of %s", text, path)
+	return 0
+}
+
+// pageVariance rasterises a page in grey at a low resolution and returns
+// the variance of its pixels: a blank page has none.
+func pageVariance(t *testing.T, path string, page int) float64 {
+	t.Helper()
+	p := strconv.Itoa(page)
+	out, err := exec.Command("pdftoppm", "-f", p, "-l", p, "-r", "30", "-gray", path).Output()
+	require.NoError(t, err)
+	// PGM: "P5\nW H\n255\n" then the pixels.
+	fields := bytes.Fields(out[:min(len(out), 40)])
+	require.Equal(t, "P5", string(fields[0]))
+	w, _ := strconv.Atoi(string(fields[1]))
+	h, _ := strconv.Atoi(string(fields[2]))
+	// The figure fills the page from its top; the caption and the footer
+	// are below, so the top 40 % holds nothing but the figure.
+	px := out[len(out)-w*h:][:w*h*4/10]
+	sum, sq := 0.0, 0.0
+	for _, v := range px {
+		sum += float64(v)
+		sq += float64(v) * float64(v)
+	}
+	n := float64(len(px))
+	return sq/n - (sum/n)*(sum/n)
 }
 
 // TestRenderEmptyRun renders a run killed during its first setup: a
@@ -154,22 +215,22 @@ func TestRenderEmptyRun(t *testing.T) {
 		Trials: []results.Trial{{ID: "t1", Params: map[string]string{"orchestrator.kind": "none"}}}}, nil)
 	require.NoError(t, err)
 	require.NoError(t, w.Event(results.Event{Time: fixtureStart, Type: results.EventRunStart}))
+	require.NoError(t, w.Event(results.Event{Time: fixtureStart.Add(time.Second), Type: results.EventPhaseStart, Trial: "t1", Phase: "setup"}))
 	// Not closed before reading: the runner died. (Closed afterwards only to
 	// release the files.)
 	t.Cleanup(func() { _ = w.Close(results.StatusAborted, "") })
-	run, err := results.Read(dir)
+	a, err := Load(dir)
 	require.NoError(t, err)
 	out := filepath.Join(dir, results.ReportDir)
-	s, err := Render(run, out)
+	r, err := Render(a, out, Options{})
 	require.NoError(t, err)
-	require.True(t, s.Aborted())
+	require.True(t, a.Aborted())
 	md, err := os.ReadFile(filepath.Join(out, MarkdownFile))
 	require.NoError(t, err)
-	require.Contains(t, string(md), "**Status: ABORTED**")
+	require.Contains(t, string(md), "**Status: ABORTED.** It stopped in trial `t1`, phase setup at 2026-11-02 10:00:01Z")
 	require.Contains(t, string(md), "`t1` no samples")
 	require.Contains(t, string(md), "No host samples in the measure phase.")
-	checkPNG(t, filepath.Join(out, "cpu.png"), 1)
-	checkSVG(t, filepath.Join(out, "memory.svg"))
-	require.NoFileExists(t, filepath.Join(out, "containers-cpu.png"))
-	require.Equal(t, len(textPages(markdown(s, nil)))+2, pdfPages(t, filepath.Join(out, PDFFile)))
+	require.Len(t, r.Figures, 1, "only the timeline: nothing else has a value to draw")
+	require.Equal(t, "timeline", r.Figures[0].Name)
+	require.NoFileExists(t, filepath.Join(out, "cpu.png"))
 }

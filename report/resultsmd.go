@@ -21,14 +21,32 @@ const resultsHeader = "# Results\n\nThe papers' experiments as edgerig reproduce
 func beginMarker(exp string) string { return "<!-- edgerig:begin " + exp + " -->" }
 func endMarker(exp string) string   { return "<!-- edgerig:end " + exp + " -->" }
 
+// ErrNotCompleted is returned by UpdateResults for a run that did not
+// complete: its partial numbers must not replace a complete run's section
+// unless ResultsOptions.Force says so.
+var ErrNotCompleted = errors.New("the run did not complete")
+
+// ResultsOptions change how UpdateResults treats a run.
+type ResultsOptions struct {
+	// Force updates the section even from a failed or aborted run
+	// (edgerig report --results-force); the section then says so.
+	Force bool
+}
+
 // UpdateResults replaces, or appends, the section of the Markdown file at
 // path that belongs to the run's experiment with the run's means per trial
-// and host next to the reference values. Every byte outside the section is
-// kept; the file is created with a short header if it does not exist.
-func UpdateResults(path string, run *results.Run, s *Summary) error {
+// and host next to the reference values. Only a completed run updates it,
+// unless opt.Force; otherwise it returns an error wrapping ErrNotCompleted
+// and leaves the file alone. Every byte outside the section is kept; the
+// file is created with a short header if it does not exist.
+func UpdateResults(path string, s *Aggregate, opt ResultsOptions) error {
 	exp := s.Experiment
 	if exp == "" || strings.ContainsAny(exp, "\n>") {
-		return fmt.Errorf("update %s: run %s has no usable experiment name %q", path, run.Dir, exp)
+		return fmt.Errorf("update %s: run %s has no usable experiment name %q", path, s.RunDir, exp)
+	}
+	if !s.Completed() && !opt.Force {
+		return fmt.Errorf("%s left as it is: run %s is %s: %w (use --results-force to record it anyway)",
+			path, filepath.Base(s.RunDir), s.Status, ErrNotCompleted)
 	}
 	old, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -69,7 +87,7 @@ func UpdateResults(path string, run *results.Run, s *Summary) error {
 
 // resultsSection is the experiment's block, markers included, without a
 // trailing newline (the bytes after the old end marker follow it).
-func resultsSection(path string, s *Summary) string {
+func resultsSection(path string, s *Aggregate) string {
 	var b strings.Builder
 	b.WriteString(beginMarker(s.Experiment) + "\n")
 	fmt.Fprintf(&b, "## %s\n\n", s.Experiment)
@@ -77,34 +95,36 @@ func resultsSection(path string, s *Summary) string {
 		b.WriteString(s.Description + "\n\n")
 	}
 	status := s.Status
-	if s.Aborted() {
-		status = "ABORTED (the runner died; partial data)"
+	if !s.Completed() {
+		status = strings.ToUpper(s.Status) + " (partial data, recorded with --results-force)"
 	}
 	fmt.Fprintf(&b, "Latest run: `%s` — %s, started %s on testbed %s, edgerig %s. Full report: `%s`.\n\n",
 		runPath(path, s.RunDir), status, stamp(s.Start), s.Testbed, s.Tool.Version,
 		filepath.Join(runPath(path, s.RunDir), results.ReportDir, MarkdownFile))
-	t := newTable("trial", "parameters", "host", "roles", ">CPU mean %", ">CPU p95 %", ">memory mean MiB", ">n")
+	t := NewTable("trial", "parameters", "host", "roles", ">CPU mean %", ">CPU p95 %", ">memory mean MiB", ">n")
 	roles := map[string]string{}
 	for _, h := range s.Hosts {
 		roles[h.Name] = strings.Join(h.Roles, ",")
 	}
 	for _, tr := range s.Trials {
 		for _, h := range tr.Hosts() {
-			cpu, ok := tr.Stat(h, string(sample.KindHost), "", sample.CPUPct)
-			if !ok {
+			c := tr.Find(h, sample.KindHost, "", sample.CPUPct)
+			if c == nil {
 				continue
 			}
-			mem, _ := tr.Stat(h, string(sample.KindHost), "", sample.MemUsedBytes)
-			t.add(cell(tr.ID), cell(tr.Title), cell(h), cell(roles[h]), num(cpu.Mean, 2), num(cpu.P95, 2),
-				num(mem.Mean/mib, 1), fmt.Sprint(cpu.N))
+			cpu, mem := c.Stat, nan(tr.Find(h, sample.KindHost, "", sample.MemUsedBytes))
+			t.Add(tr.Label(), tr.Title, h, roles[h], Num(cpu.Mean, 2), Num(cpu.P95, 2),
+				Num(mem.Mean/mib, 1), fmt.Sprint(cpu.N))
 		}
 	}
-	if len(t.rows) == 0 {
+	if len(t.Rows) == 0 {
 		b.WriteString("No host samples were measured.\n")
 	} else {
-		b.WriteString(t.String())
+		b.WriteString(t.Markdown())
 	}
-	b.WriteString(referenceSection(s))
+	if ref := ReferenceSection(s); ref != nil {
+		b.WriteString("\n### The paper's figures, to compare with\n\n" + ref[1].Table.Markdown())
+	}
 	b.WriteString("\n" + endMarker(s.Experiment))
 	return b.String()
 }

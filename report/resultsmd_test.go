@@ -7,14 +7,10 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/edgerig/edgerig/results"
 )
 
 func TestUpdateResults(t *testing.T) {
-	run, err := results.Read(filepath.Join("testdata", "idle-3hosts"))
-	require.NoError(t, err)
-	s := summarize(run, trials(run))
+	s := load(t, "idle-3hosts")
 
 	before := "# Results\n\nHand-written intro.\n\n<!-- edgerig:begin wordcount -->\nword count table\n<!-- edgerig:end wordcount -->\n"
 	after := "\n## Notes\n\nkept   as is, trailing spaces too  \n"
@@ -45,7 +41,7 @@ func TestUpdateResults(t *testing.T) {
 			if tt.existing != nil {
 				require.NoError(t, os.WriteFile(path, []byte(*tt.existing), 0o644))
 			}
-			require.NoError(t, UpdateResults(path, run, s))
+			require.NoError(t, UpdateResults(path, s, ResultsOptions{}))
 			b, err := os.ReadFile(path)
 			require.NoError(t, err)
 			got := string(b)
@@ -56,7 +52,7 @@ func TestUpdateResults(t *testing.T) {
 			require.Contains(t, got, "| kubernetes.master.cpu_pct | ~30 ")
 
 			// A second update of the same run changes nothing.
-			require.NoError(t, UpdateResults(path, run, s))
+			require.NoError(t, UpdateResults(path, s, ResultsOptions{}))
 			again, err := os.ReadFile(path)
 			require.NoError(t, err)
 			require.Equal(t, got, string(again))
@@ -65,32 +61,52 @@ func TestUpdateResults(t *testing.T) {
 }
 
 func TestUpdateResultsGolden(t *testing.T) {
-	run, err := results.Read(filepath.Join("testdata", "idle-3hosts"))
-	require.NoError(t, err)
-	s := summarize(run, trials(run))
+	s := load(t, "idle-3hosts")
 	dir := t.TempDir()
 	// The run directory sits under the results file's directory, as
 	// runs/ does under the repository, so the path in the section is stable.
 	s.RunDir = filepath.Join(dir, "runs", "idle-3hosts")
 	path := filepath.Join(dir, "RESULTS.md")
-	require.NoError(t, UpdateResults(path, run, s))
+	require.NoError(t, UpdateResults(path, s, ResultsOptions{}))
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	golden(t, "RESULTS.md", b)
 }
 
 func TestUpdateResultsUnclosedSection(t *testing.T) {
-	run, err := results.Read(filepath.Join("testdata", "idle-3hosts"))
-	require.NoError(t, err)
-	s := summarize(run, trials(run))
+	s := load(t, "idle-3hosts")
 	path := filepath.Join(t.TempDir(), "RESULTS.md")
 	in := "# R\n\n<!-- edgerig:begin idle-local -->\nhalf a section\n"
 	require.NoError(t, os.WriteFile(path, []byte(in), 0o644))
-	err = UpdateResults(path, run, s)
+	err := UpdateResults(path, s, ResultsOptions{})
 	require.ErrorContains(t, err, "RESULTS.md:3:")
 	b, rerr := os.ReadFile(path)
 	require.NoError(t, rerr)
 	require.Equal(t, in, string(b), "a file it cannot update must stay untouched")
+}
+
+// Only a completed run replaces a section, unless forced; a forced one
+// says it is partial and names its run.
+func TestUpdateResultsOnlyCompleted(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "RESULTS.md")
+	require.NoError(t, UpdateResults(path, load(t, "idle-3hosts"), ResultsOptions{}))
+	good, err := os.ReadFile(path)
+	require.NoError(t, err)
+
+	aborted := load(t, "aborted")
+	err = UpdateResults(path, aborted, ResultsOptions{})
+	require.ErrorIs(t, err, ErrNotCompleted)
+	require.ErrorContains(t, err, "--results-force")
+	kept, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, string(good), string(kept))
+
+	require.NoError(t, UpdateResults(path, aborted, ResultsOptions{Force: true}))
+	forced, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Contains(t, string(forced), "ABORTED (partial data, recorded with --results-force)")
+	require.Contains(t, string(forced), "testdata/aborted` — ABORTED")
+	require.Contains(t, string(forced), "t2-swarm (incomplete)")
 }
 
 func ptr(s string) *string { return &s }

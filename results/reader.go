@@ -9,9 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
-	"strings"
 )
 
 // Run is a run directory as read back.
@@ -29,6 +27,10 @@ type Run struct {
 // Read loads a run directory. A run whose manifest still says running but
 // whose events hold no run-end is reported as aborted: its runner died.
 func Read(dir string) (*Run, error) {
+	return read(dir, true)
+}
+
+func read(dir string, samples bool) (*Run, error) {
 	r := &Run{Dir: dir, Samples: map[string][]Row{}}
 	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
 	if err != nil {
@@ -44,13 +46,15 @@ func Read(dir string) (*Run, error) {
 		r.Manifest.Status = StatusAborted
 		r.Warnings = append(r.Warnings, "the runner stopped without finishing the run: reported as aborted")
 	}
-	files, err := filepath.Glob(filepath.Join(dir, SamplesDir, "*.csv"))
-	if err != nil {
-		return nil, fmt.Errorf("read run %s: %w", dir, err)
+	if !samples {
+		return r, nil
 	}
-	sort.Strings(files)
-	for _, f := range files {
-		host := strings.TrimSuffix(filepath.Base(f), ".csv")
+	hosts, files, err := r.SampleFiles()
+	if err != nil {
+		return nil, err
+	}
+	for i, f := range files {
+		host := hosts[i]
 		rows, err := r.readSamples(f)
 		if err != nil {
 			return nil, err
@@ -96,16 +100,28 @@ func (r *Run) readEvents(path string) error {
 }
 
 func (r *Run) readSamples(path string) ([]Row, error) {
+	var rows []Row
+	warn := func(w string) { r.Warnings = append(r.Warnings, w) }
+	err := scanFile(path, warn, func(row Row) error {
+		rows = append(rows, row)
+		return nil
+	})
+	return rows, err
+}
+
+// scanFile calls fn with every row of one samples file in file order. It
+// is the one loop over samples files: Read collects its rows, ScanSamples
+// streams them. What it skips it hands to warn as "FILE:LINE: why".
+func scanFile(path string, warn func(string), fn func(Row) error) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("read samples: %w", err)
+		return fmt.Errorf("read samples: %w", err)
 	}
 	defer f.Close()
 	name := filepath.Join(SamplesDir, filepath.Base(path))
-	cr := csv.NewReader(f)
+	cr := csv.NewReader(bufio.NewReaderSize(f, 256*1024))
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	var rows []Row
 	for line := 1; ; line++ {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -113,7 +129,7 @@ func (r *Run) readSamples(path string) ([]Row, error) {
 		}
 		if err != nil {
 			// A runner killed mid-write leaves at most one torn row at the end.
-			r.Warnings = append(r.Warnings, fmt.Sprintf("%s:%d: skipped: %v", name, line, err))
+			warn(fmt.Sprintf("%s:%d: skipped: %v", name, line, err))
 			continue
 		}
 		if line == 1 && len(rec) > 0 && rec[0] == SamplesHeader[0] {
@@ -121,12 +137,14 @@ func (r *Run) readSamples(path string) ([]Row, error) {
 		}
 		row, err := parseRow(rec)
 		if err != nil {
-			r.Warnings = append(r.Warnings, fmt.Sprintf("%s:%d: skipped: %v", name, line, err))
+			warn(fmt.Sprintf("%s:%d: skipped: %v", name, line, err))
 			continue
 		}
-		rows = append(rows, row)
+		if err := fn(row); err != nil {
+			return fmt.Errorf("%s:%d: %w", name, line, err)
+		}
 	}
-	return rows, nil
+	return nil
 }
 
 func parseRow(rec []string) (Row, error) {

@@ -45,10 +45,13 @@ type Manifest struct {
 	Trials      []Trial           `json:"trials"`
 	Hosts       []HostFacts       `json:"hosts"`
 	Reference   map[string]string `json:"reference,omitempty"` // the paper's figures to compare against
-	Start       time.Time         `json:"start"`
-	End         time.Time         `json:"end,omitzero"`
-	Status      string            `json:"status"`
-	Error       string            `json:"error,omitempty"`
+	// Requirements is what the experiment needs on each host and the
+	// state the check before set-up found it in.
+	Requirements []Requirement `json:"requirements,omitempty"`
+	Start        time.Time     `json:"start"`
+	End          time.Time     `json:"end,omitzero"`
+	Status       string        `json:"status"`
+	Error        string        `json:"error,omitempty"`
 }
 
 // Tool identifies the edgerig build that made the run.
@@ -95,6 +98,16 @@ type HostFacts struct {
 	// Accounting says what the host series measure: "host" (the whole
 	// machine) or "node cgroup" (a container-testbed node's cgroup).
 	Accounting string `json:"accounting,omitempty"`
+}
+
+// Requirement is one thing the experiment needs on a host (see package
+// provision) and the state the run's check found it in.
+type Requirement struct {
+	Host        string `json:"host"`
+	Requirement string `json:"requirement"`
+	State       string `json:"state"` // ok, missing, failed (could not check), unreachable
+	Found       string `json:"found,omitempty"`
+	Error       string `json:"error,omitempty"`
 }
 
 // Event is one line of events.jsonl.

@@ -47,6 +47,8 @@ type Config struct {
 	// Clock measures host clock − runner clock and its error bound; probe
 	// is the placed probe's path on the host, for its `clock` mode.
 	Clock func(ctx context.Context, t transport.Transport, probe string) (offset, bound time.Duration, err error)
+	// Requirements, if set, is checked on every host before set-up.
+	Requirements Requirements
 
 	// RemoteDir is where probes and their spools live on each host.
 	RemoteDir string
@@ -206,6 +208,9 @@ func (r *run) execute(ctx context.Context) (err error) {
 	defer stopProgress()
 	defer r.closeHosts()
 	if err := r.connect(ctx); err != nil {
+		return r.interrupted(ctx, err)
+	}
+	if err := r.preflight(ctx); err != nil {
 		return r.interrupted(ctx, err)
 	}
 	defer func() {

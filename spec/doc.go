@@ -49,6 +49,15 @@
 //	  driver_role: spark-driver
 //	  poll_interval: 1s
 //	  executor_memory: 500MB
+//	provision:                  # optional: more than the parts above need
+//	  packages: [jq]            # Debian packages on every host
+//	  sysctls:                  # kernel parameters on every host, in order
+//	    net.core.somaxconn: "1024"
+//
+// What each part needs on a host (a Docker engine for swarm, the memory
+// cgroup and swap off for kubernetes, Java and Python for the word count,
+// an NTP client always) is declared in package provision; `edgerig run`
+// checks it and `edgerig provision` makes it true.
 //
 // Durations use Go syntax with a unit and must be > 0 ("60s", "10m"); a
 // bare number is refused. Sizes take B, KB, MB, GB (powers of 1000, so

@@ -86,6 +86,9 @@ func (s *Spec) Marshal() []byte {
 		wm.add("executor_memory", str(w.ExecutorMemory.String()))
 		m.add("workload", wm.node())
 	}
+	if pn := s.Provision.encode(); pn != nil {
+		m.add("provision", pn)
+	}
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)

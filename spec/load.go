@@ -39,7 +39,7 @@ func Parse(path string, data []byte) (*Spec, error) {
 }
 
 var topFields = []string{"name", "description", "reference", "testbed", "repeat", "matrix",
-	"orchestrator", "phases", "probe", "steps", "workload"}
+	"orchestrator", "phases", "probe", "steps", "workload", "provision"}
 
 func decode(c *yamlpos.Checker, s *Spec, root *yaml.Node) {
 	f, ok := c.Fields(root, "", topFields...)
@@ -86,6 +86,9 @@ func decode(c *yamlpos.Checker, s *Spec, root *yaml.Node) {
 		if f, ok := section(c, s, n, "workload"); ok && f["kind"] == nil {
 			c.Errorf(n, "workload.kind", "is required (kind: %s)", WorkloadWordCount)
 		}
+	}
+	if n := f["provision"]; n != nil {
+		decodeProvision(c, s, n)
 	}
 	// Last, so that a matrix over workload.* knows whether there is one.
 	if n := f["matrix"]; n != nil {

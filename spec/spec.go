@@ -52,6 +52,7 @@ type Spec struct {
 	Probe        Probe
 	Steps        []Step
 	Workload     *Workload
+	Provision    Provision
 
 	Path   string // the file it was read from, as given to Load or Parse
 	Source []byte // the file's bytes, kept so a run can record the spec as run
@@ -222,6 +223,7 @@ func (s *Spec) Clone() *Spec {
 			c.Steps[i] = st
 		}
 	}
+	c.Provision = s.Provision.clone()
 	if s.Workload != nil {
 		w := *s.Workload
 		c.Workload = &w

@@ -6,7 +6,6 @@ import (
 	"io"
 
 	"github.com/edgerig/edgerig/report"
-	"github.com/edgerig/edgerig/results"
 )
 
 // runCompare puts runs side by side from their run directories alone.
@@ -30,16 +29,16 @@ Reads only the run directories.`)
 		fs.Usage()
 		return usageError{"compare: need at least two run directories"}
 	}
-	var sums []*report.Summary
+	var sums []*report.Aggregate
 	for _, dir := range fs.Args() {
-		run, err := results.Read(dir)
+		a, err := report.Load(dir)
 		if err != nil {
 			return err
 		}
-		for _, w := range run.Warnings {
+		for _, w := range a.Warnings {
 			fmt.Fprintf(stderr, "edgerig compare: %s: %s\n", dir, w)
 		}
-		sums = append(sums, report.Summarize(run))
+		sums = append(sums, a)
 	}
 	c, err := report.Compare(sums)
 	if err != nil {

@@ -22,13 +22,14 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"version":  {"print edgerig's version", runVersion},
-		"hosts":    {"check the hosts of a testbed: facts and clock offsets (hosts check)", runHosts},
-		"testbed":  {"bring a local testbed (containers, qemu) up or down", runTestbed},
-		"validate": {"check experiment specs and inventories without running anything", runValidate},
-		"run":      {"run an experiment on a testbed and render its report", runRun},
-		"report":   {"render a run directory's figures, tables and PDF (reads only the directory)", runReport},
-		"compare":  {"put runs side by side (e.g. by hardware) with ratios", runCompare},
+		"version":   {"print edgerig's version", runVersion},
+		"hosts":     {"check the hosts of a testbed: facts and clock offsets (hosts check)", runHosts},
+		"testbed":   {"bring a local testbed (containers, qemu) up or down", runTestbed},
+		"validate":  {"check experiment specs and inventories without running anything", runValidate},
+		"run":       {"run an experiment on a testbed and render its report", runRun},
+		"provision": {"make the hosts ready for an experiment: packages, services, kernel settings, boot flags", runProvision},
+		"report":    {"render a run directory's figures, tables and PDF (reads only the directory)", runReport},
+		"compare":   {"put runs side by side (e.g. by hardware) with ratios", runCompare},
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,14 +17,17 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("edgerig report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	resultsPath := fs.String("results", "RESULTS.md", "Markdown file whose section for the experiment is updated; '' to leave it alone")
+	force := fs.Bool("results-force", false, "update RESULTS.md even from a run that did not complete")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, `Usage: edgerig report RUNDIR [--results FILE]
 
 Renders the report of a run directory into RUNDIR/report: cpu and memory
-figures (PNG, SVG; one panel per trial), container figures, the probe's
-overhead, report.md, report.pdf and stats.csv. It reads only the run
-directory, never a host; a run whose runner was killed is rendered and
-marked aborted. It then updates the experiment's section of RESULTS.md.
+figures (PNG, SVG and vector PDF; a grid of panels, one per matrix point),
+container figures, the probe's overhead, a whole-run timeline, report.md,
+report.pdf and stats.csv. It reads only the run directory, never a host; a
+run whose runner was killed is rendered and says where it stopped. A
+completed run then updates the experiment's section of RESULTS.md (another
+only with --results-force).
 The last line printed is the report directory.
 
 Flags:`)
@@ -44,7 +48,7 @@ Flags:`)
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("report: one RUNDIR, got also %q", fs.Args())}
 	}
-	out, err := renderReport(dir, *resultsPath, stderr)
+	out, err := renderReportWith(dir, *resultsPath, *force, stderr)
 	if err != nil {
 		return err
 	}
@@ -56,27 +60,37 @@ Flags:`)
 // the directory alone, updates resultsMD (unless it is ""), and returns the
 // report directory. Both `edgerig report` and `edgerig run` end here.
 func renderReport(dir, resultsMD string, stderr io.Writer) (string, error) {
-	run, err := results.Read(dir)
+	return renderReportWith(dir, resultsMD, false, stderr)
+}
+
+// renderReportWith is renderReport with --results-force: force records a
+// run that did not complete in RESULTS.md too.
+func renderReportWith(dir, resultsMD string, force bool, stderr io.Writer) (string, error) {
+	agg, err := report.Load(dir)
 	if err != nil {
 		return "", err
 	}
-	for _, w := range run.Warnings {
+	for _, w := range agg.Warnings {
 		fmt.Fprintf(stderr, "edgerig report: %s: %s\n", dir, w)
 	}
 	out := filepath.Join(dir, results.ReportDir)
-	sum, err := report.Render(run, out)
-	if err != nil {
+	if _, err := report.Render(agg, out, report.Options{}); err != nil {
 		return "", err
 	}
-	fmt.Fprintf(stderr, "edgerig report: %s\n", filepath.Join(out, "report.md"))
+	fmt.Fprintf(stderr, "edgerig report: %s\n", filepath.Join(out, report.MarkdownFile))
 	if resultsMD != "" {
-		if err := report.UpdateResults(resultsMD, run, sum); err != nil {
+		err := report.UpdateResults(resultsMD, agg, report.ResultsOptions{Force: force})
+		switch {
+		case errors.Is(err, report.ErrNotCompleted):
+			fmt.Fprintf(stderr, "edgerig report: %v\n", err)
+		case err != nil:
 			return "", err
+		default:
+			fmt.Fprintf(stderr, "edgerig report: updated %s\n", resultsMD)
 		}
-		fmt.Fprintf(stderr, "edgerig report: updated %s\n", resultsMD)
 	}
-	if sum.Aborted() {
-		fmt.Fprintf(stderr, "edgerig report: the run was aborted; the report shows what it kept\n")
+	if s := agg.Stop; s != nil {
+		fmt.Fprintf(stderr, "edgerig report: the run is %s; it stopped in trial %q phase %q: %s\n", agg.Status, s.Trial, s.Phase, s.Why)
 	}
 	return out, nil
 }

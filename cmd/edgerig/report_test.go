@@ -25,14 +25,19 @@ func TestReportCommand(t *testing.T) {
 		name, fixture string
 		flagsFirst    bool
 		noResults     bool
+		force         bool
+		keepsResults  bool // RESULTS.md must not be written
 		wantStderr    []string
 		wantMD        string
 	}{
 		{name: "completed", fixture: "idle-3hosts", wantMD: "**Status: completed.**"},
 		{name: "flags before RUNDIR", fixture: "idle-3hosts", flagsFirst: true, wantMD: "**Status: completed.**"},
 		{name: "aborted, torn row", fixture: "aborted",
-			wantStderr: []string{"reported as aborted", "samples/master.csv:", "skipped", "the run was aborted"},
-			wantMD:     "**Status: ABORTED**"},
+			wantStderr: []string{"reported as aborted", "samples/master.csv:", "skipped",
+				`it stopped in trial "t2-swarm" phase "measure"`, "RESULTS.md left as it is", "--results-force"},
+			wantMD: "**Status: ABORTED.**", keepsResults: true},
+		{name: "aborted, forced into RESULTS.md", fixture: "aborted", force: true,
+			wantStderr: []string{"updated"}, wantMD: "**Status: ABORTED.**"},
 		{name: "no RESULTS.md", fixture: "idle-3hosts", noResults: true, wantMD: "**Status: completed.**"},
 	}
 	for _, tt := range tests {
@@ -43,6 +48,9 @@ func TestReportCommand(t *testing.T) {
 				resultsMD = ""
 			}
 			args := []string{"report", dir, "--results", resultsMD}
+			if tt.force {
+				args = append(args, "--results-force")
+			}
 			if tt.flagsFirst {
 				args = []string{"report", "--results", resultsMD, dir}
 			}
@@ -59,6 +67,10 @@ func TestReportCommand(t *testing.T) {
 			require.NoError(t, err)
 			require.Contains(t, string(md), tt.wantMD)
 			if tt.noResults {
+				return
+			}
+			if tt.keepsResults {
+				require.NoFileExists(t, resultsMD)
 				return
 			}
 			res, err := os.ReadFile(resultsMD)

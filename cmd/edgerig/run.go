@@ -83,12 +83,13 @@ received is kept, and the run is marked aborted.
 		Facts:    facts.Gather,
 		Clock:    clockOffset,
 	}
+	cfg.Requirements = requirementsCheck(s, o.hosts, testbed)
 	if err := runner.Check(cfg); err != nil {
 		return err
 	}
 	if o.dryRun {
 		printPlan(stdout, s, testbed, hosts, o.quick)
-		return nil
+		return dryRunCheck(stdout, cfg)
 	}
 	if cfg.ProbesDir, err = probesDir(o.probes); err != nil {
 		return err

@@ -22,7 +22,7 @@ const Suite = "bookworm"
 // ImageVersion names the recipe of the cached images. Bump it whenever the
 // packages or the files put into the image change, so that caches built by
 // an older recipe are not reused.
-const ImageVersion = Suite + "-2"
+const ImageVersion = Suite + "-4"
 
 // Arch is one emulated architecture: how to build its root filesystem and
 // how to boot it.

@@ -16,6 +16,9 @@ import (
 var guestPackages = []string{
 	"openssh-server", "systemd-sysv", "ifupdown", "iproute2", "procps", "udev", "kmod",
 	"isc-dhcp-client", "initramfs-tools",
+	// An NTP client, as every experiment's hosts need (see package
+	// provision); with no network outside it keeps the clock QEMU gave.
+	"systemd-timesyncd",
 }
 
 // Builder builds images into a cache. The build runs the foreign

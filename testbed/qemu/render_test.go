@@ -63,7 +63,7 @@ func TestQemuArgs(t *testing.T) {
 		a, err := LookupArch(v.Arch)
 		require.NoError(t, err)
 		im := &Image{Dir: "/cache/qemu/" + a.Name + "-" + ImageVersion, Arch: a}
-		out.WriteString(a.System + " " + strings.Join(qemuArgs(a, im, v), " ") + "\n")
+		out.WriteString(a.System + " " + strings.Join(qemuArgs(a, im, v, DefaultCmdline), " ") + "\n")
 	}
 	golden(t, "qemu-args.txt", []byte(out.String()))
 }

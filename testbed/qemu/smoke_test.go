@@ -44,9 +44,9 @@ func smokeRun(t *testing.T, withArmv7 bool, noProbe string) string {
 	}
 	require.NoError(t, w.Event(results.Event{Time: start.Add(6 * time.Second), Type: results.EventRunEnd}))
 	require.NoError(t, w.Close(results.StatusCompleted, ""))
-	run, err := results.Read(dir)
+	agg, err := report.Load(dir)
 	require.NoError(t, err)
-	_, err = report.Render(run, filepath.Join(dir, results.ReportDir))
+	_, err = report.Render(agg, filepath.Join(dir, results.ReportDir), report.Options{})
 	require.NoError(t, err)
 	return dir
 }

@@ -74,6 +74,10 @@ func configure(ctx context.Context, r *stepRunner, a Arch, rootfs, out string) e
 			return err
 		}
 	}
+	// Where Raspberry Pi OS mounts its boot partition (see firmware.go).
+	if err := os.MkdirAll(filepath.Join(rootfs, "boot/firmware"), 0o755); err != nil {
+		return err
+	}
 	name := "edgerig-" + a.Name
 	if err := os.WriteFile(filepath.Join(rootfs, "etc/hostname"), []byte(name+"\n"), 0o644); err != nil {
 		return err

@@ -120,6 +120,9 @@ func Up(ctx context.Context, o Options) (*Testbed, error) {
 		if err != nil {
 			return fail(err)
 		}
+		if err := startWatch(n.arch, n.im, n.vm); err != nil {
+			return fail(err)
+		}
 	}
 	if err := waitAll(ctx, nodes, signer, o.BootTimeout, logf); err != nil {
 		return fail(err)
@@ -257,12 +260,16 @@ func (v *VM) alive() bool {
 func (tb *Testbed) Down() error {
 	var errs []error
 	for _, v := range tb.VMs {
+		if err := stopWatch(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", v.Name, err))
+		}
 		if err := stopPid(v.PidFile(), 10*time.Second); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", v.Name, err))
 			continue
 		}
 		os.Remove(filepath.Join(v.Dir, overlayFile))
 		os.Remove(filepath.Join(v.Dir, seedFile))
+		os.Remove(v.BootImage())
 	}
 	return errors.Join(errs...)
 }

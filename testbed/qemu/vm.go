@@ -48,19 +48,25 @@ func (v *VM) SerialLog() string { return filepath.Join(v.Dir, serialFile) }
 // PidFile is the path QEMU writes its process id to.
 func (v *VM) PidFile() string { return filepath.Join(v.Dir, pidFile) }
 
-// qemuArgs is the command line that boots v from its overlay: 2 vCPUs and
+// qemuArgs is the command line that boots v with the kernel command line
+// cmdline (see qemuArgsBase).
+func qemuArgs(a Arch, im *Image, v *VM, cmdline string) []string {
+	return append(qemuArgsBase(a, im, v), "-append", cmdline)
+}
+
+// qemuArgsBase is the command line, less -append, that boots v from its overlay: 2 vCPUs and
 // 1 GB like a Pi 2/3, user-mode networking restricted to the forwarded SSH
 // port on loopback (the guest reaches nothing outside), console on the
 // serial log, and -no-reboot with panic=5 so that a kernel or initramfs that
 // cannot boot makes QEMU exit instead of hanging. No rootdelay=: Debian's
 // initramfs sleeps that long before mounting the root disk, every boot.
-func qemuArgs(a Arch, im *Image, v *VM) []string {
+func qemuArgsBase(a Arch, im *Image, v *VM) []string {
 	return []string{
 		"-M", "virt", "-cpu", a.CPU, "-smp", "2", "-m", "1024",
 		"-kernel", im.Path(kernelFile), "-initrd", im.Path(initrdFile),
-		"-append", "root=LABEL=" + rootLabel + " rw console=ttyAMA0 net.ifnames=0 panic=5",
 		"-drive", "file=" + filepath.Join(v.Dir, overlayFile) + ",if=virtio,format=qcow2",
 		"-drive", "file=" + filepath.Join(v.Dir, seedFile) + ",if=virtio,format=raw,readonly=on",
+		"-drive", "file=" + v.BootImage() + ",if=virtio,format=raw",
 		"-netdev", "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:" + strconv.Itoa(v.Port) + "-:22",
 		"-device", "virtio-net-device,netdev=n0",
 		"-display", "none", "-monitor", "none", "-no-reboot",
@@ -120,7 +126,10 @@ func prepare(ctx context.Context, im *Image, v *VM, seed seedFiles) error {
 	if err := r.run(ctx, "mkfs.ext4", "-q", "-L", seedLabel, "-d", sd, img); err != nil {
 		return fmt.Errorf("%s: seed disk: %w", v.Name, err)
 	}
-	return os.RemoveAll(sd)
+	if err := os.RemoveAll(sd); err != nil {
+		return err
+	}
+	return makeBoot(ctx, v)
 }
 
 // start boots v in the background. QEMU daemonizes once its devices are
@@ -129,7 +138,11 @@ func prepare(ctx context.Context, im *Image, v *VM, seed seedFiles) error {
 func start(ctx context.Context, a Arch, im *Image, v *VM) error {
 	os.Remove(v.SerialLog())
 	os.Remove(v.PidFile())
-	cmd := exec.CommandContext(ctx, a.System, qemuArgs(a, im, v)...)
+	cmdline, err := ReadCmdline(ctx, v)
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, a.System, qemuArgs(a, im, v, cmdline)...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		msg := strings.TrimSpace(string(out))
