@@ -29,6 +29,8 @@ echo @@nproc; getconf _NPROCESSORS_ONLN 2>/dev/null
 echo @@meminfo; cat /proc/meminfo
 echo @@os; cat /etc/os-release 2>/dev/null
 echo @@cgroupfs; stat -fc %T /sys/fs/cgroup/ 2>/dev/null
+echo @@selfcgroup; cat /proc/self/cgroup 2>/dev/null
+echo @@cg2node; if [ -e /sys/fs/cgroup/memory.current ]; then echo yes; fi
 echo @@df; df -Pk / 2>/dev/null
 echo @@docker
 if command -v docker >/dev/null 2>&1; then

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/edgerig/edgerig/probes"
 	"github.com/edgerig/edgerig/results"
 )
 
@@ -27,6 +28,11 @@ func Parse(out string) (results.HostFacts, error) {
 	f.CgroupVersion = cgroupVersion(s["cgroupfs"])
 	f.DiskBytes = diskTotal(s["df"])
 	f.DockerVersion = dockerVersion(s["docker"])
+	if cg, ok := s["selfcgroup"]; ok && strings.TrimSpace(cg) != "" {
+		// The same rule the probe applies to itself: a shell of the same
+		// SSH login sits in the same cgroup as the probe it starts.
+		f.Accounting = probes.Accounting([]byte(cg), strings.TrimSpace(s["cg2node"]) == "yes")
+	}
 	return f, nil
 }
 

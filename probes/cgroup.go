@@ -13,6 +13,13 @@ type layout struct {
 	version int    // 1 or 2
 	cpuBase string // v1: the cpuacct hierarchy; v2: the unified one
 	memBase string // v1: the memory hierarchy; v2: same as cpuBase
+	// v1 only, "" when not mounted: the cpu (CFS quota) and cpuset
+	// hierarchies, read once for a node's CPU limit.
+	quotaBase, cpusetBase string
+	// inContainer: the probe's own cgroup is a container's (or, on v2 with
+	// a private cgroup namespace, the mounted root is not the machine's),
+	// so cpuBase and memBase are its node's cgroup directory.
+	inContainer bool
 }
 
 // mount is one cgroup line of /proc/self/mountinfo.
@@ -160,7 +167,7 @@ func discoverLayout(root string) (layout, error) {
 		return layout{}, fmt.Errorf("cgroup layout: %w", err)
 	}
 	own := ownCgroups(cg)
-	var cpu, mem, unified *mount
+	var cpu, mem, quota, cpuset, unified *mount
 	ms := parseMountinfo(mi)
 	for i := range ms {
 		m := &ms[i]
@@ -176,17 +183,36 @@ func discoverLayout(root string) (layout, error) {
 				cpu = m
 			case "memory":
 				mem = m
+			case "cpu":
+				quota = m
+			case "cpuset":
+				cpuset = m
 			}
 		}
 	}
 	switch {
 	case cpu != nil && mem != nil:
-		return layout{version: 1,
-			cpuBase: base(root, *cpu, own["cpuacct"]),
-			memBase: base(root, *mem, own["memory"])}, nil
+		l := layout{version: 1,
+			cpuBase:     base(root, *cpu, own["cpuacct"]),
+			memBase:     base(root, *mem, own["memory"]),
+			inContainer: containerPrefix(own["cpuacct"]) != ""}
+		if quota != nil {
+			l.quotaBase = base(root, *quota, own["cpu"])
+		}
+		if cpuset != nil {
+			l.cpusetBase = base(root, *cpuset, own["cpuset"])
+		}
+		return l, nil
 	case unified != nil:
 		b := base(root, *unified, own[""])
-		return layout{version: 2, cpuBase: b, memBase: b}, nil
+		in := containerPrefix(own[""]) != ""
+		if !in && own[""] == "/" {
+			// A private cgroup namespace shows "/" for the container's
+			// own cgroup; only a non-root cgroup has memory.current.
+			_, err := os.Stat(filepath.Join(b, "memory.current"))
+			in = err == nil
+		}
+		return layout{version: 2, cpuBase: b, memBase: b, inContainer: in}, nil
 	}
 	return layout{}, fmt.Errorf("cgroup layout: no cpuacct and memory v1 hierarchies and no cgroup2 mount in %s", filepath.Join(root, "proc/self/mountinfo"))
 }

@@ -3,6 +3,7 @@ package probes
 import (
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/edgerig/edgerig/sample"
 )
@@ -17,10 +18,12 @@ type host struct {
 	hostVals              map[string]float64
 	coreVals              []map[string]float64
 	coreLabels            []string
+	hw                    *hw
+	node                  *nodeCgroup // nil: the whole machine's /proc figures
 }
 
 func newHost(root string) (*host, error) {
-	h := &host{hostVals: make(map[string]float64, 8)}
+	h := &host{hostVals: make(map[string]float64, 8), hw: newHW(root)}
 	var err error
 	if h.stat, err = openStat(filepath.Join(root, "proc/stat")); err != nil {
 		return nil, err
@@ -46,7 +49,7 @@ func pct(prev, cur cpuTimes) float64 {
 
 // sample appends the host series and one cpu series per core. It returns
 // false on the first call, which only primes the CPU counters.
-func (h *host) sample(out []sample.Series) ([]sample.Series, bool, error) {
+func (h *host) sample(now time.Time, out []sample.Series) ([]sample.Series, bool, error) {
 	b, err := h.stat.read()
 	if err != nil {
 		return out, false, err
@@ -74,6 +77,11 @@ func (h *host) sample(out []sample.Series) ([]sample.Series, bool, error) {
 	}
 	if !h.primed {
 		h.primed = true
+		if h.node != nil {
+			if err := h.node.read(now, h.hostVals, 0, mem.total); err != nil {
+				return out, false, err
+			}
+		}
 		return out, false, nil
 	}
 	busy := pct(h.prevTotal, h.curTotal)
@@ -91,6 +99,11 @@ func (h *host) sample(out []sample.Series) ([]sample.Series, bool, error) {
 	v[sample.MemUsedBytes] = float64(mem.total - min(mem.avail, mem.total))
 	v[sample.NetRxBytes] = float64(rx)
 	v[sample.NetTxBytes] = float64(tx)
+	if h.node != nil {
+		if err := h.node.read(now, v, n, mem.total); err != nil {
+			return out, false, err
+		}
+	}
 	out = append(out, sample.Series{Kind: sample.KindHost, Values: v})
 	for i, c := range h.curCores {
 		if c.total == 0 || i >= len(h.prevCores) || h.prevCores[i].total == 0 {
@@ -101,6 +114,9 @@ func (h *host) sample(out []sample.Series) ([]sample.Series, bool, error) {
 			h.coreLabels = append(h.coreLabels, strconv.Itoa(len(h.coreLabels)))
 		}
 		h.coreVals[i][sample.CPUPct] = round(pct(h.prevCores[i], c), 2)
+		if f, ok := h.hw.freqMHz(i); ok {
+			h.coreVals[i][sample.FreqMHz] = f
+		}
 		out = append(out, sample.Series{Kind: sample.KindCPU, Label: h.coreLabels[i], Values: h.coreVals[i]})
 	}
 	return out, true, nil
@@ -110,4 +126,10 @@ func (h *host) close() {
 	h.stat.close()
 	h.meminfo.close()
 	h.netdev.close()
+	if h.hw != nil {
+		h.hw.close()
+	}
+	if h.node != nil {
+		h.node.close()
+	}
 }

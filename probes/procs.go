@@ -114,11 +114,16 @@ func newDaemons(root string, names []string) *daemons {
 	return d
 }
 
+// commLen is TASK_COMM_LEN - 1: the kernel keeps the first 15 bytes of a
+// program's name ("kube-controller-manager" is "kube-controller").
+const commLen = 15
+
 // matches says whether a process's comm (at most 15 bytes) is the daemon
-// name: exactly, or for k3s its "k3s-server"/"k3s-agent" forms. Shims
-// (containerd-shim) are not containerd.
+// name: exactly (a longer name by its first 15 bytes), or for k3s its
+// "k3s-server"/"k3s-agent" forms. Shims (containerd-shim) are not
+// containerd.
 func matches(comm []byte, name string) bool {
-	if string(comm) == name {
+	if string(comm) == name || len(name) > commLen && string(comm) == name[:commLen] {
 		return true
 	}
 	return name == "k3s" && bytes.HasPrefix(comm, []byte("k3s-"))

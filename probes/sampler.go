@@ -7,8 +7,12 @@ import (
 	"github.com/edgerig/edgerig/sample"
 )
 
-// DefaultDaemons are the system daemons the PyMon paper singles out.
-var DefaultDaemons = []string{"dockerd", "containerd", "kubelet", "k3s", "etcd"}
+// DefaultDaemons are the system daemons the PyMon paper's comparison of
+// Kubernetes and Docker Swarm is about.
+var DefaultDaemons = []string{
+	"kube-apiserver", "etcd", "kube-controller-manager", "kube-scheduler",
+	"kubelet", "kube-proxy", "coredns", "containerd", "dockerd", "k3s",
+}
 
 // Options choose what a Sampler reads.
 type Options struct {
@@ -29,7 +33,14 @@ type Sampler struct {
 	self   *group
 	seq    uint64
 	series []sample.Series
+	// accounting is AccountingHost or AccountingNodeCgroup.
+	accounting string
 }
+
+// Accounting says what the host series measure: the whole machine
+// (AccountingHost) or, in a container, its node's cgroup
+// (AccountingNodeCgroup).
+func (s *Sampler) Accounting() string { return s.accounting }
 
 // New opens the files a Sampler reads on every tick. With containers on,
 // a host without any cgroup hierarchy it can read is an error, so that a
@@ -42,13 +53,20 @@ func New(opts Options) (*Sampler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("probe: %w", err)
 	}
-	s := &Sampler{host: h, ds: newDaemons(opts.Root, opts.Daemons), self: newGroup("edgerig-probe")}
-	if opts.Containers {
-		lay, err := discoverLayout(opts.Root)
-		if err != nil {
+	s := &Sampler{host: h, ds: newDaemons(opts.Root, opts.Daemons), self: newGroup("edgerig-probe"), accounting: AccountingHost}
+	lay, err := discoverLayout(opts.Root)
+	if err != nil && opts.Containers {
+		h.close()
+		return nil, fmt.Errorf("probe: %w", err)
+	}
+	if err == nil && lay.inContainer {
+		if h.node, err = openNode(lay); err != nil {
 			h.close()
-			return nil, fmt.Errorf("probe: %w", err)
+			return nil, fmt.Errorf("probe: running in a container, but its node's cgroup is unreadable (mount the host's /sys/fs/cgroup, e.g. --cgroupns=host): %w", err)
 		}
+		s.accounting = AccountingNodeCgroup
+	}
+	if opts.Containers {
 		s.cs = newContainers(lay)
 	}
 	s.self.add(0, "/proc/self/stat")
@@ -66,13 +84,14 @@ func (s *Sampler) SetSeq(seq uint64) { s.seq = seq }
 func (s *Sampler) Sample(now time.Time) (sample.Record, bool, error) {
 	start := time.Now()
 	out := s.series[:0]
-	out, ready, err := s.host.sample(out)
+	out, ready, err := s.host.sample(now, out)
 	if err != nil {
 		return sample.Record{}, false, fmt.Errorf("probe: %w", err)
 	}
 	if s.cs != nil {
 		out = s.cs.sample(now, out)
 	}
+	out = s.host.hw.sample(out)
 	out = s.ds.sample(now, out)
 	selfOK := s.self.read(now)
 	s.series = out

@@ -95,6 +95,9 @@ type HostFacts struct {
 	ClockOffset   time.Duration     `json:"clock_offset_ns"` // host clock − runner clock
 	ClockError    time.Duration     `json:"clock_error_ns"`  // the offset is within ±ClockError
 	ProbeVersion  string            `json:"probe_version,omitempty"`
+	// Accounting says what the host series measure: "host" (the whole
+	// machine) or "node cgroup" (a container-testbed node's cgroup).
+	Accounting string `json:"accounting,omitempty"`
 }
 
 // Requirement is one thing the experiment needs on a host (see package

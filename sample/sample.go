@@ -26,6 +26,10 @@ const (
 	KindContainer Kind = "container" // one container; Label is its full ID
 	KindDaemon    Kind = "daemon"    // a system daemon (dockerd, kubelet, ...); Label is its name
 	KindProbe     Kind = "probe"     // the probe itself
+	// Added within wire version 1 (readers that do not know them store
+	// them like any other series):
+	KindThermal  Kind = "thermal"  // one thermal zone; Label is its type (cpu-thermal, x86_pkg_temp)
+	KindThrottle Kind = "throttle" // a Raspberry Pi's firmware throttled flags
 )
 
 // Metric names. CPU percentages of the host are of the whole machine
@@ -44,6 +48,24 @@ const (
 	NetRxBytes      = "net_rx_bytes"          // cumulative counter, all interfaces but lo
 	NetTxBytes      = "net_tx_bytes"          // cumulative counter, all interfaces but lo
 	SampleCostMicro = "sample_us"             // probe: wall time spent taking this sample
+
+	// Added within wire version 1.
+	FreqMHz = "freq_mhz" // cpu: the core's current clock (cpufreq scaling_cur_freq)
+	// NodeCgroup is 1 in a host series read from the node's own cgroup (the
+	// probe runs in a container, e.g. a container-testbed node) rather than
+	// from the whole machine's /proc; absent otherwise.
+	NodeCgroup = "node_cgroup"
+	TempC      = "temp_c"       // thermal: the zone's temperature, °C
+	TempLimitC = "temp_limit_c" // thermal: its lowest passive/hot/critical trip point, °C
+	// Throttle flags, 0 or 1: now, and since boot (the _boot forms).
+	UnderVoltage      = "under_voltage"
+	FreqCapped        = "freq_capped"
+	Throttled         = "throttled"
+	SoftTempLimit     = "soft_temp_limit"
+	UnderVoltageBoot  = "under_voltage_boot"
+	FreqCappedBoot    = "freq_capped_boot"
+	ThrottledBoot     = "throttled_boot"
+	SoftTempLimitBoot = "soft_temp_limit_boot"
 )
 
 // Record is everything a probe read at one tick.

@@ -20,7 +20,8 @@ const helpText = `edgerig-probe samples a host for edgerig and streams one JSON 
 
 Usage:
   edgerig-probe [--interval 1s] [--containers=true]
-                [--daemons dockerd,containerd,kubelet,k3s,etcd]
+                [--daemons kube-apiserver,etcd,kube-controller-manager,kube-scheduler,
+                           kubelet,kube-proxy,coredns,containerd,dockerd,k3s]
                 [--spool FILE] [--spool-max 8MiB] [--listen ADDR]
       Streams sample records (package sample, wire version 1: one JSON
       object per line, "seq" from 1, gap-free) to stdout until stdin reaches
@@ -51,14 +52,26 @@ Series (kind, label, metrics):
   host       -            cpu_pct (whole machine, 0-100), cpu_cores,
                           mem_used_bytes (total - available), mem_avail_bytes,
                           mem_total_bytes, net_rx_bytes, net_tx_bytes
-                          (cumulative, all interfaces but lo)
-  cpu        core number  cpu_pct of that core
+                          (cumulative, all interfaces but lo).
+                          In a container (a container-testbed node) they are
+                          the node's cgroup instead, marked node_cgroup=1:
+                          cpu_pct of the node's CPU limit (cpuset, quota; else
+                          the machine's cores), memory of its limit (else the
+                          machine's), used = usage - inactive file
+  cpu        core number  cpu_pct of that core; freq_mhz where cpufreq has it
+  thermal    zone type    temp_c; temp_limit_c (lowest passive/hot/critical
+                          trip point) where the zone has one
+  throttle   -            Raspberry Pi firmware flags, 0/1: under_voltage,
+                          freq_capped, throttled, soft_temp_limit, and each
+                          with _boot (has occurred since boot)
   container  full 64-hex container ID (for kubepods the ID in the cgroup path)
                           cpu_pct (of one core), cpu_cores, mem_usage_bytes,
                           mem_working_set_bytes (usage - inactive file)
   daemon     name         cpu_pct (of one core), rss_bytes (summed over the
-                          processes of that name)
+                          processes of that name; a name longer than 15
+                          bytes matches its first 15, as the kernel keeps them)
   probe      -            cpu_pct, rss_bytes, sample_us (cost of this sample)
+Files a machine lacks (cpufreq, thermal zones, get_throttled) are skipped.
 Containers are read from cgroup v1 or v2 files (Docker cgroupfs and systemd
 drivers, kubepods); names are left to the runner (Docker API).
 `

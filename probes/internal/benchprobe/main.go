@@ -2,9 +2,12 @@
 // the alternatives the PyMon paper weighs (`make bench-probe`): for 10 and
 // 50 idle containers, over --duration at 1 Hz, the CPU (% of one core, from
 // /proc/PID/stat) and peak RSS (VmHWM) of edgerig-probe, of Debian's
-// prometheus-node-exporter scraped at 1 Hz on loopback, and the extra CPU of
-// dockerd + containerd + shims while the Docker stats API streams the same
-// containers (over their idle rate). It prints one table.
+// prometheus-node-exporter scraped at 1 Hz on loopback, of Debian's monit
+// (the base of the PyMon paper's own monitor) at a 1 s cycle checking the
+// system and the container daemons, and the extra CPU of dockerd +
+// containerd + shims while the Docker stats API streams the same containers
+// (over their idle rate). The first three run side by side in one window.
+// It prints one table.
 package main
 
 import (
@@ -19,6 +22,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,11 +47,13 @@ func main() {
 }
 
 type row struct {
-	n                        int
-	probeCPU, neCPU          float64
-	probeRSS, neRSS          uint64
-	sampleUS                 float64
-	dockerIdle, dockerStream float64
+	n                         int
+	probeCPU, neCPU           float64 // from schedstat (ns)
+	probeTicks                float64 // the probe from utime+stime (10 ms ticks), as before
+	monitCPU                  float64
+	probeRSS, neRSS, monitRSS uint64
+	sampleUS                  float64
+	dockerIdle, dockerStream  float64
 }
 
 func run(ctx context.Context, dur time.Duration, counts string) error {
@@ -99,7 +105,7 @@ func run(ctx context.Context, dur time.Duration, counts string) error {
 		}
 		fmt.Fprintf(os.Stderr, "benchprobe: %d idle containers, measuring %s ...\n", n, dur)
 		time.Sleep(3 * time.Second) // let the engine settle after starting them
-		r, err := measure(ctx, probe, cli, ids[:n], dur)
+		r, err := measure(ctx, probe, dir, cli, ids[:n], dur)
 		if err != nil {
 			return err
 		}
@@ -112,7 +118,7 @@ func run(ctx context.Context, dur time.Duration, counts string) error {
 
 // measure runs phase 1 (edgerig-probe and node_exporter side by side, and
 // the daemons' idle rate) and phase 2 (Docker stats streaming).
-func measure(ctx context.Context, probe string, cli *client.Client, ids []string, dur time.Duration) (row, error) {
+func measure(ctx context.Context, probe, dir string, cli *client.Client, ids []string, dur time.Duration) (row, error) {
 	var r row
 
 	// Phase 1.
@@ -158,8 +164,14 @@ func measure(ctx context.Context, probe string, cli *client.Client, ids []string
 	if err := ne.Start(); err != nil {
 		return r, fmt.Errorf("start prometheus-node-exporter: %w", err)
 	}
-	time.Sleep(2 * time.Second) // both started; measure steady state
-	pm, nm := startMeter(pc.Process.Pid), startMeter(ne.Process.Pid)
+	mon, err := startMonit(ctx, dir)
+	if err != nil {
+		return r, err
+	}
+	defer mon.stop()
+	time.Sleep(2 * time.Second) // all started; measure steady state
+	pt := startMeter(pc.Process.Pid)
+	pm, nm, mm := startNS(pc.Process.Pid), startNS(ne.Process.Pid), startNS(mon.cmd.Process.Pid)
 	deadline := time.Now().Add(dur)
 	scrapes := 0
 	tick := time.NewTicker(time.Second)
@@ -173,9 +185,14 @@ func measure(ctx context.Context, probe string, cli *client.Client, ids []string
 		<-tick.C
 	}
 	tick.Stop()
-	r.probeCPU, r.neCPU = pm.pct(), nm.pct()
+	r.probeCPU, r.neCPU, r.monitCPU, r.probeTicks = pm.pct(), nm.pct(), mm.pct(), pt.pct()
 	r.probeRSS, _ = peakRSS(pc.Process.Pid)
 	r.neRSS, _ = peakRSS(ne.Process.Pid)
+	r.monitRSS, _ = peakRSS(mon.cmd.Process.Pid)
+	if err := mon.check(ctx); err != nil {
+		return r, err
+	}
+	mon.stop()
 	stdin.Close()
 	_ = ne.Process.Kill()
 	_ = ne.Wait()
@@ -240,13 +257,15 @@ func measure(ctx context.Context, probe string, cli *client.Client, ids []string
 }
 
 func print(w io.Writer, rows []row, dur time.Duration) {
-	fmt.Fprintf(w, "\nProbe overhead, %s at 1 Hz per configuration (CPU in %% of one core from /proc/PID/stat; RSS = peak VmHWM)\n\n", dur)
-	fmt.Fprintf(w, "| containers | edgerig-probe CPU | edgerig-probe RSS | probe CPU µs/sample | probe wall µs/sample (sample_us) | node_exporter CPU | node_exporter RSS | Docker stats extra CPU (dockerd+containerd+shims) |\n")
-	fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(w, "\nProbe overhead, %s at 1 Hz per configuration, edgerig-probe, node_exporter and monit side by side in one window "+
+		"(CPU in %% of one core from /proc/PID/task/*/schedstat; \"ticks\" from utime+stime, 10 ms resolution; RSS = peak VmHWM). "+
+		"Load average during the run: %s\n\n", dur, loadavg())
+	fmt.Fprintf(w, "| containers | edgerig-probe CPU | (ticks) | edgerig-probe RSS | probe CPU µs/sample | probe wall µs/sample (sample_us) | node_exporter CPU (1 Hz scrape) | node_exporter RSS | monit CPU (1 s cycle) | monit RSS | Docker stats extra CPU (dockerd+containerd+shims) |\n")
+	fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {
-		fmt.Fprintf(w, "| %d | %.3f %% | %.1f MB | %.0f | %.0f | %.3f %% | %.1f MB | %+.2f %% (%.2f → %.2f) |\n",
-			r.n, r.probeCPU, float64(r.probeRSS)/1e6, cpuUS(r.probeCPU), r.sampleUS, r.neCPU, float64(r.neRSS)/1e6,
-			r.dockerStream-r.dockerIdle, r.dockerIdle, r.dockerStream)
+		fmt.Fprintf(w, "| %d | %.3f %% | %.3f %% | %.1f MB | %.0f | %.0f | %.3f %% | %.1f MB | %.3f %% | %.1f MB | %+.2f %% (%.2f → %.2f) |\n",
+			r.n, r.probeCPU, r.probeTicks, float64(r.probeRSS)/1e6, cpuUS(r.probeCPU), r.sampleUS, r.neCPU, float64(r.neRSS)/1e6,
+			r.monitCPU, float64(r.monitRSS)/1e6, r.dockerStream-r.dockerIdle, r.dockerIdle, r.dockerStream)
 	}
 	if len(rows) >= 2 {
 		a, b := rows[0], rows[len(rows)-1]
@@ -255,6 +274,20 @@ func print(w io.Writer, rows []row, dur time.Duration) {
 				a.n, b.n, (cpuUS(b.probeCPU)-cpuUS(a.probeCPU))/float64(b.n-a.n), (b.sampleUS-a.sampleUS)/float64(b.n-a.n))
 		}
 	}
+}
+
+// loadavg is /proc/loadavg's 1, 5 and 15 minute figures: how busy the
+// (shared) machine was.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " / ") + " (1 / 5 / 15 min) on " + strconv.Itoa(runtime.NumCPU()) + " CPUs"
 }
 
 // cpuUS turns a CPU share of one core at 1 Hz into µs per sample.
