@@ -109,7 +109,7 @@ func (r *Run) readSamples(path string) ([]Row, error) {
 	err = ScanSamples(f, func(line int, row Row, err error) {
 		if err != nil {
 			r.DroppedRows++
-			r.Warnings = append(r.Warnings, fmt.Sprintf("%s:%d: dropped: %v", name, line, err))
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s:%d: skipped: %v", name, line, err))
 			return
 		}
 		rows = append(rows, row)
