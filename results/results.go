@@ -67,11 +67,14 @@ type Trial struct {
 	Phases []Phase           `json:"phases"`
 }
 
-// Phase is a planned phase of a trial.
+// Phase is a planned phase of a trial, and once it ran, when it actually
+// started and ended on the runner's clock (zero when it did not run).
 type Phase struct {
 	Name     string        `json:"name"`
 	Duration time.Duration `json:"duration,omitempty"` // settle and measure: how long to sample
 	Timeout  time.Duration `json:"timeout,omitempty"`  // setup and teardown: how long they may take
+	Start    time.Time     `json:"start,omitzero"`
+	End      time.Time     `json:"end,omitzero"`
 }
 
 // HostFacts is what the runner learned of a host before the run.
