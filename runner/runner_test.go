@@ -195,6 +195,8 @@ func TestCheckRefusesWhatItCannotRun(t *testing.T) {
 		{"name: w\norchestrator: {kind: swarm, master_role: boss}\n", `exactly one host with role "boss"`},
 		{"name: s\nsteps: [{phase: setup, roles: [nobody], run: [true]}]\n", "no host of testbed"},
 		{"name: w\nworkload: {kind: wordcount}\n", `workload "wordcount" is not supported`},
+		{"name: p\nprobe: {interval: 1s}\nmatrix: {probe.interval: [500ms, 1s]}\n", "the matrix varies the probe"},
+		{"name: p\nmatrix: {probe.containers: [true, false]}\n", "trial t2: the matrix varies the probe"},
 	}
 	for _, c := range cases {
 		s, err := spec.Parse("x.yaml", []byte(c.spec))
