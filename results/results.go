@@ -122,6 +122,13 @@ const (
 	EventNodeBack   = "node-back"
 	EventGap        = "sample-gap" // a probe's sequence skipped numbers that could not be fetched
 	EventInfo       = "info"
+	// EventClock is one measurement of a host's clock (at probe start, at
+	// every trial's start and end, after a reconnect): Data holds
+	// offset_ns (host − runner) and bound_ns (±).
+	EventClock = "clock"
+	// EventClockDrift warns that a host's offset moved by more than the
+	// bounds of two measurements allow: Data holds drift_ns and limit_ns.
+	EventClockDrift = "clock-drift"
 	// EventContainer names a container the runner discovered on a host:
 	// Data holds id (full ID), name, image, and service, pod, namespace
 	// where known. The report labels container series with it.

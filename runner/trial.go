@@ -27,6 +27,8 @@ func (r *run) trial(ctx context.Context, i int, tr spec.Trial) error {
 	label := fmt.Sprintf("trial %d/%d %s", i+1, len(r.trials), paramsString(tr))
 	_ = r.w.Event(results.Event{Type: results.EventTrialStart, Trial: tr.ID, Message: paramsString(tr)})
 	ph := tr.Spec.Phases
+	r.measureClocks(ctx, "trial start", tr.ID)
+	defer r.measureClocks(context.Background(), "trial end", tr.ID)
 	drv, err := r.driver(tr)
 
 	if err == nil {
