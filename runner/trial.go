@@ -88,6 +88,9 @@ func (r *run) phase(ctx context.Context, tr spec.Trial, label, name string, leng
 	}
 	end := time.Now()
 	r.recordPhase(tr.ID, name, start, end)
+	if serr := r.w.Sync(); serr != nil {
+		_ = r.w.Event(results.Event{Type: results.EventError, Trial: tr.ID, Phase: name, Message: serr.Error()})
+	}
 	ev := results.Event{Type: results.EventPhaseEnd, Trial: tr.ID, Phase: name, Data: map[string]any{"seconds": end.Sub(start).Seconds()}}
 	if err != nil {
 		ev.Message = err.Error()
