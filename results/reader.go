@@ -2,7 +2,7 @@ package results
 
 import (
 	"bufio"
-	"encoding/csv"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +22,9 @@ type Run struct {
 	// Warnings says what was skipped: a truncated last line after a crash,
 	// a malformed row. Reading never fails for those.
 	Warnings []string
+	// DroppedRows counts the sample rows dropped (torn or malformed), so
+	// that a report can say how many.
+	DroppedRows int
 }
 
 // Read loads a run directory. A run whose manifest still says running but
@@ -101,7 +104,10 @@ func (r *Run) readEvents(path string) error {
 
 func (r *Run) readSamples(path string) ([]Row, error) {
 	var rows []Row
-	warn := func(w string) { r.Warnings = append(r.Warnings, w) }
+	warn := func(w string) {
+		r.DroppedRows++
+		r.Warnings = append(r.Warnings, w)
+	}
 	err := scanFile(path, warn, func(row Row) error {
 		rows = append(rows, row)
 		return nil
@@ -119,32 +125,116 @@ func scanFile(path string, warn func(string), fn func(Row) error) error {
 	}
 	defer f.Close()
 	name := filepath.Join(SamplesDir, filepath.Base(path))
-	cr := csv.NewReader(bufio.NewReaderSize(f, 256*1024))
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	for line := 1; ; line++ {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
+	var ferr error
+	err = ScanSamples(f, func(line int, row Row, err error) {
+		if ferr != nil {
+			return
 		}
 		if err != nil {
-			// A runner killed mid-write leaves at most one torn row at the end.
 			warn(fmt.Sprintf("%s:%d: skipped: %v", name, line, err))
-			continue
-		}
-		if line == 1 && len(rec) > 0 && rec[0] == SamplesHeader[0] {
-			continue
-		}
-		row, err := parseRow(rec)
-		if err != nil {
-			warn(fmt.Sprintf("%s:%d: skipped: %v", name, line, err))
-			continue
+			return
 		}
 		if err := fn(row); err != nil {
-			return fmt.Errorf("%s:%d: %w", name, line, err)
+			ferr = fmt.Errorf("%s:%d: %w", name, line, err)
 		}
+	})
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
 	}
-	return nil
+	return ferr
+}
+
+// ErrTornRow is the error ScanSamples reports for a last line without its
+// newline: a writer killed mid-row (kill -9, power loss) leaves one, and
+// its last field may be cut mid-number (12.5 → 1), so it is never data.
+var ErrTornRow = errors.New("torn last row (no newline): the writer stopped mid-row")
+
+// ScanSamples reads a samples CSV file and calls fn for every row after
+// the header, in order, with its line number: a row or the reason it is
+// dropped (a malformed row, or ErrTornRow for the last line without a
+// newline). It holds one line at a time, so a streaming reader can use it
+// on files of any size; only a read error ends it early.
+func ScanSamples(rd io.Reader, fn func(line int, row Row, err error)) error {
+	br := bufio.NewReaderSize(rd, 64*1024)
+	var fields []string
+	for line := 1; ; line++ {
+		b, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			// A line longer than the buffer: gather it whole.
+			long := append([]byte(nil), b...)
+			for errors.Is(err, bufio.ErrBufferFull) {
+				b, err = br.ReadSlice('\n')
+				long = append(long, b...)
+			}
+			b = long
+		}
+		if err == io.EOF {
+			if len(b) > 0 {
+				fn(line, Row{}, ErrTornRow)
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		b = b[:len(b)-1]
+		if n := len(b); n > 0 && b[n-1] == '\r' {
+			b = b[:n-1]
+		}
+		if len(b) == 0 {
+			continue
+		}
+		fields, err = splitCSVLine(b, fields[:0])
+		if err == nil && line == 1 && len(fields) > 0 && fields[0] == SamplesHeader[0] {
+			continue
+		}
+		if err != nil {
+			fn(line, Row{}, err)
+			continue
+		}
+		row, err := parseRow(fields)
+		fn(line, row, err)
+	}
+}
+
+// splitCSVLine splits one CSV line (RFC 4180 quoting, no newline inside
+// a field: the writer's fields never hold one) into dst.
+func splitCSVLine(b []byte, dst []string) ([]string, error) {
+	for i := 0; ; {
+		if i < len(b) && b[i] == '"' {
+			var f []byte
+			j := i + 1
+			for {
+				k := bytes.IndexByte(b[j:], '"')
+				if k < 0 {
+					return dst, fmt.Errorf("unterminated quoted field at column %d", i+1)
+				}
+				f = append(f, b[j:j+k]...)
+				j += k + 1
+				if j < len(b) && b[j] == '"' {
+					f = append(f, '"')
+					j++
+					continue
+				}
+				break
+			}
+			dst = append(dst, string(f))
+			if j == len(b) {
+				return dst, nil
+			}
+			if b[j] != ',' {
+				return dst, fmt.Errorf("text after a quoted field at column %d", j+1)
+			}
+			i = j + 1
+			continue
+		}
+		k := bytes.IndexByte(b[i:], ',')
+		if k < 0 {
+			return append(dst, string(b[i:])), nil
+		}
+		dst = append(dst, string(b[i:i+k]))
+		i += k + 1
+	}
 }
 
 func parseRow(rec []string) (Row, error) {

@@ -70,11 +70,14 @@ type Trial struct {
 	Phases []Phase           `json:"phases"`
 }
 
-// Phase is a planned phase of a trial.
+// Phase is a planned phase of a trial, and once it ran, when it actually
+// started and ended on the runner's clock (zero when it did not run).
 type Phase struct {
 	Name     string        `json:"name"`
 	Duration time.Duration `json:"duration,omitempty"` // settle and measure: how long to sample
 	Timeout  time.Duration `json:"timeout,omitempty"`  // setup and teardown: how long they may take
+	Start    time.Time     `json:"start,omitzero"`
+	End      time.Time     `json:"end,omitzero"`
 }
 
 // HostFacts is what the runner learned of a host before the run.
@@ -135,6 +138,13 @@ const (
 	EventNodeBack   = "node-back"
 	EventGap        = "sample-gap" // a probe's sequence skipped numbers that could not be fetched
 	EventInfo       = "info"
+	// EventClock is one measurement of a host's clock (at probe start, at
+	// every trial's start and end, after a reconnect): Data holds
+	// offset_ns (host − runner) and bound_ns (±).
+	EventClock = "clock"
+	// EventClockDrift warns that a host's offset moved by more than the
+	// bounds of two measurements allow: Data holds drift_ns and limit_ns.
+	EventClockDrift = "clock-drift"
 	// EventContainer names a container the runner discovered on a host:
 	// Data holds id (full ID), name, image, and service, pod, namespace
 	// where known. The report labels container series with it.

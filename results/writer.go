@@ -3,6 +3,7 @@ package results
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -57,6 +58,13 @@ func Create(dir string, m Manifest, specText []byte) (*Writer, error) {
 		ev.Close()
 		return nil, err
 	}
+	// The new directory and its entries must survive a power loss.
+	for _, d := range []string{filepath.Dir(dir), dir, filepath.Join(dir, SamplesDir)} {
+		if err := syncDir(d); err != nil {
+			ev.Close()
+			return nil, err
+		}
+	}
 	return w, nil
 }
 
@@ -82,6 +90,55 @@ func (w *Writer) writeManifest() error {
 	}
 	if err := os.Rename(tmp, filepath.Join(w.dir, ManifestFile)); err != nil {
 		return fmt.Errorf("write manifest: %w", err)
+	}
+	return nil
+}
+
+// Sync makes what was written so far durable: the samples and events
+// files, and the manifest. The runner calls it at every phase end; Close
+// calls it too. Rows between syncs are written (a killed runner loses
+// none) but a power loss may take them.
+func (w *Writer) Sync() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.sync()
+}
+
+func (w *Writer) sync() error {
+	var errs []error
+	for host, sf := range w.samples {
+		sf.w.Flush()
+		if err := sf.f.Sync(); err != nil {
+			errs = append(errs, fmt.Errorf("sync samples of %s: %w", host, err))
+		}
+	}
+	if err := w.events.Sync(); err != nil {
+		errs = append(errs, fmt.Errorf("sync events: %w", err))
+	}
+	if err := syncFile(filepath.Join(w.dir, ManifestFile)); err != nil {
+		errs = append(errs, err)
+	}
+	if err := syncDir(w.dir); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	if err := syncFile(dir); err != nil {
+		return fmt.Errorf("run directory: %w", err)
 	}
 	return nil
 }
@@ -150,6 +207,9 @@ func (w *Writer) samplesFor(host string) (*samplesFile, error) {
 		return nil, fmt.Errorf("open samples for %s: %w", host, err)
 	}
 	w.samples[host] = sf
+	if err := syncDir(filepath.Join(w.dir, SamplesDir)); err != nil {
+		return nil, err
+	}
 	return sf, nil
 }
 
@@ -162,6 +222,9 @@ func (w *Writer) Close(status, errMsg string) error {
 	w.manifest.Error = errMsg
 	w.manifest.End = time.Now()
 	err := w.writeManifest()
+	if serr := w.sync(); serr != nil && err == nil {
+		err = serr
+	}
 	for _, sf := range w.samples {
 		sf.w.Flush()
 		if cerr := sf.f.Close(); cerr != nil && err == nil {

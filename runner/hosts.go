@@ -31,7 +31,7 @@ type hostConn struct {
 	probe   string // path of the placed probe on the host; "" when none
 	spool   string
 	pidfile string
-	offset  time.Duration
+	clock   clockTrack
 
 	lastSeq  atomic.Uint64
 	received atomic.Int64
@@ -144,7 +144,7 @@ func (r *run) startProbes(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("%s: clock offset: %w", h.name, err)
 		}
-		h.offset = off
+		r.recordClock(h, clockPoint{at: time.Now(), offset: off, bound: bound}, "probe start", "")
 		h.facts.ClockOffset, h.facts.ClockError = off, bound
 		h.spool, h.pidfile = path.Join(dir, "spool.jsonl"), path.Join(dir, "probe.pid")
 		p := r.cfg.Spec.Probe

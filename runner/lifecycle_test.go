@@ -174,3 +174,26 @@ func TestRunNamesUnique(t *testing.T) {
 		seen[filepath.Base(dir)] = true
 	}
 }
+
+// A step in the measure phase that runs longer than the window is cut at
+// its end and fails the trial; the window is not lengthened, and the
+// manifest records each phase's actual start and end.
+func TestLifecycleMeasureWindowNotLengthened(t *testing.T) {
+	b := newFakeBed(t, lifecycleSpec+`  - {name: long, phase: measure, roles: [master], run: [long], timeout: 1m}
+`, "n1", "n2")
+	b.hosts["n1"].hangOn("long")
+	r, err := b.run(t, context.Background())
+	require.ErrorContains(t, err, "did not finish within its 500ms window")
+	require.Equal(t, results.StatusFailed, r.Manifest.Status)
+	ph := r.Manifest.Trials[0].Phases
+	require.Equal(t, "measure", ph[2].Name)
+	require.False(t, ph[2].Start.IsZero())
+	took := ph[2].End.Sub(ph[2].Start)
+	require.GreaterOrEqual(t, took, 500*time.Millisecond)
+	require.Less(t, took, 800*time.Millisecond, "the window is not lengthened by its step")
+	for _, p := range ph {
+		require.False(t, p.End.Before(p.Start), "%+v", p)
+		require.False(t, p.Start.IsZero(), "every phase ran and was recorded: %+v", p)
+	}
+	b.requireAllSamples(t, r)
+}

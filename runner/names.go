@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/docker/docker/client"
@@ -19,10 +20,17 @@ type namer struct {
 	h    *hostConn
 	seen map[string]bool
 	ids  chan string
+	done chan struct{} // closed when loop has returned
+
+	mu        sync.Mutex
+	abandoned bool // close gave up waiting: write no more events
 }
 
+// namerDrainWait bounds how long close waits for the names still queued.
+const namerDrainWait = 10 * time.Second
+
 func newNamer(r *run, h *hostConn) *namer {
-	n := &namer{r: r, h: h, seen: map[string]bool{}, ids: make(chan string, 256)}
+	n := &namer{r: r, h: h, seen: map[string]bool{}, ids: make(chan string, 256), done: make(chan struct{})}
 	go n.loop()
 	return n
 }
@@ -38,9 +46,21 @@ func (n *namer) see(id string) {
 	}
 }
 
-func (n *namer) close() { close(n.ids) }
+// close ends the namer and waits (bounded) for the names still queued,
+// so that no container event is written after the run directory closes.
+func (n *namer) close() {
+	close(n.ids)
+	select {
+	case <-n.done:
+	case <-time.After(namerDrainWait):
+	}
+	n.mu.Lock()
+	n.abandoned = true
+	n.mu.Unlock()
+}
 
 func (n *namer) loop() {
+	defer close(n.done)
 	var cli *client.Client
 	defer func() {
 		if cli != nil {
@@ -80,6 +100,10 @@ func (n *namer) loop() {
 				}
 			}
 		}
-		_ = n.r.w.Event(results.Event{Type: results.EventContainer, Host: n.h.name, Data: data})
+		n.mu.Lock()
+		if !n.abandoned {
+			_ = n.r.w.Event(results.Event{Type: results.EventContainer, Host: n.h.name, Data: data})
+		}
+		n.mu.Unlock()
 	}
 }

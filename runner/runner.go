@@ -138,6 +138,9 @@ func (r *run) check() error {
 		return fmt.Errorf("testbed %q has no hosts", r.cfg.Testbed)
 	}
 	for _, tr := range r.trials {
+		if err := sameProbe(r.cfg.Spec, tr); err != nil {
+			return err
+		}
 		o := tr.Spec.Orchestrator
 		switch o.Kind {
 		case "none", "":
@@ -265,4 +268,19 @@ func randomSuffix() string {
 	var b [2]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// sameProbe refuses a trial whose probe settings differ from the run's.
+// The probe is started once per run and samples across every trial, so a
+// matrix over probe.interval or probe.containers would label samples with
+// settings they were not taken with. Refusing is chosen over restarting
+// the probe per trial: a restart would break the one sequence a run's
+// spool and resume logic rely on, and a spec per probe setting gives the
+// same comparison with no mislabelled sample.
+func sameProbe(s *spec.Spec, tr spec.Trial) error {
+	run, p := s.Probe, tr.Spec.Probe
+	if p.Interval != run.Interval || p.Containers != run.Containers {
+		return fmt.Errorf("trial %s: the matrix varies the probe (probe.interval %s, probe.containers %v; the run's probe: %s, %v): the probe runs once for the whole run, so its samples would be labelled with settings they were not taken with; write one spec per probe setting instead", tr.ID, p.Interval, p.Containers, run.Interval, run.Containers)
+	}
+	return nil
 }

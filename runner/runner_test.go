@@ -196,6 +196,8 @@ func TestCheckRefusesWhatItCannotRun(t *testing.T) {
 		{"name: s\nsteps: [{phase: setup, roles: [nobody], run: [true]}]\n", "no host of testbed"},
 		{"name: w\nworkload: {kind: wordcount}\n", `needs at least one host with role "worker"`},
 		{"name: w\norchestrator: {kind: swarm}\nworkload: {kind: wordcount}\n", `orchestrator "swarm" it is not supported yet`},
+		{"name: p\nprobe: {interval: 1s}\nmatrix: {probe.interval: [500ms, 1s]}\n", "the matrix varies the probe"},
+		{"name: p\nmatrix: {probe.containers: [true, false]}\n", "trial t2: the matrix varies the probe"},
 	}
 	for _, c := range cases {
 		s, err := spec.Parse("x.yaml", []byte(c.spec))

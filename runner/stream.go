@@ -62,6 +62,18 @@ func (r *run) stream(h *hostConn) {
 		case <-time.After(backoff):
 		}
 		backoff = min(backoff*2, 10*time.Second)
+		// A host that comes back may have rebooted or been re-synced:
+		// its clock is measured again before its samples are read.
+		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
+		go func() {
+			select {
+			case <-h.stopping:
+				ccancel()
+			case <-cctx.Done():
+			}
+		}()
+		r.measureClock(cctx, h, "reconnect", "")
+		ccancel()
 	}
 }
 
@@ -80,9 +92,9 @@ func (r *run) ingest(h *hostConn, line []byte, names *namer) {
 		_ = r.w.Event(results.Event{Type: results.EventGap, Host: h.name,
 			Message: fmt.Sprintf("samples %d..%d are missing", last+1, rec.Seq-1)})
 	}
-	at := time.UnixMilli(rec.TimeMS).Add(-h.offset)
+	at, offset := h.clock.hostToRunner(time.UnixMilli(rec.TimeMS))
 	trial, phase := r.tl.at(at)
-	if err := r.w.Record(h.name, trial, phase, rec, h.offset); err != nil {
+	if err := r.w.Record(h.name, trial, phase, rec, offset); err != nil {
 		_ = r.w.Event(results.Event{Type: results.EventError, Host: h.name, Message: err.Error()})
 		return
 	}

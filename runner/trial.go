@@ -27,6 +27,8 @@ func (r *run) trial(ctx context.Context, i int, tr spec.Trial) error {
 	label := fmt.Sprintf("trial %d/%d %s", i+1, len(r.trials), paramsString(tr))
 	_ = r.w.Event(results.Event{Type: results.EventTrialStart, Trial: tr.ID, Message: paramsString(tr)})
 	ph := tr.Spec.Phases
+	r.measureClocks(ctx, "trial start", tr.ID)
+	defer r.measureClocks(context.Background(), "trial end", tr.ID)
 	drv, err := r.driver(tr)
 	var wl workload
 	if err == nil {
@@ -103,7 +105,12 @@ func (r *run) phase(ctx context.Context, tr spec.Trial, label, name string, leng
 	if err != nil && timeout > 0 && errors.Is(pctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 		err = fmt.Errorf("%s: phase %s exceeded its timeout of %s: %w", tr.ID, name, timeout, err)
 	}
-	ev := results.Event{Type: results.EventPhaseEnd, Trial: tr.ID, Phase: name, Data: map[string]any{"seconds": time.Since(start).Seconds()}}
+	end := time.Now()
+	r.recordPhase(tr.ID, name, start, end)
+	if serr := r.w.Sync(); serr != nil {
+		_ = r.w.Event(results.Event{Type: results.EventError, Trial: tr.ID, Phase: name, Message: serr.Error()})
+	}
+	ev := results.Event{Type: results.EventPhaseEnd, Trial: tr.ID, Phase: name, Data: map[string]any{"seconds": end.Sub(start).Seconds()}}
 	if err != nil {
 		ev.Message = err.Error()
 	}
@@ -125,7 +132,18 @@ func (r *run) phaseWork(ctx context.Context, tr spec.Trial, name string, length 
 			errs = append(errs, err)
 		}
 	}
-	if err := r.steps(ctx, tr, name, keepGoing); err != nil {
+	// A sampled phase (settle, measure) is a window of fixed length: its
+	// steps run inside it and are cut at its end, never lengthening it.
+	sctx := ctx
+	if length > 0 {
+		var cancel context.CancelFunc
+		sctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
+	if err := r.steps(sctx, tr, name, keepGoing); err != nil {
+		if length > 0 && ctx.Err() == nil && errors.Is(sctx.Err(), context.DeadlineExceeded) {
+			err = fmt.Errorf("%s: a step of %s did not finish within its %s window: %w", tr.ID, name, length, err)
+		}
 		return errors.Join(append(errs, err)...)
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -266,4 +284,20 @@ func lengthNote(length, timeout time.Duration) string {
 		return " (timeout " + timeout.String() + ")"
 	}
 	return ""
+}
+
+// recordPhase writes a phase's actual start and end into the manifest.
+func (r *run) recordPhase(trial, phase string, start, end time.Time) {
+	_ = r.w.UpdateManifest(func(m *results.Manifest) {
+		for i := range m.Trials {
+			if m.Trials[i].ID != trial {
+				continue
+			}
+			for j := range m.Trials[i].Phases {
+				if p := &m.Trials[i].Phases[j]; p.Name == phase {
+					p.Start, p.End = start, end
+				}
+			}
+		}
+	})
 }

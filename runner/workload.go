@@ -67,8 +67,12 @@ func (r *run) workload(tr spec.Trial) (workload, error) {
 		if h.host.Local {
 			addr = "127.0.0.1"
 		}
+		off, bound := h.clock.latest()
+		if bound == 0 {
+			bound = h.facts.ClockError
+		}
 		hosts = append(hosts, wordcount.Host{Name: h.name, T: h.t, Addr: addr, Local: h.host.Local, Roles: h.host.Roles,
-			Clock: delay.Clock{Offset: h.offset, Bound: h.facts.ClockError}})
+			Clock: delay.Clock{Offset: off, Bound: bound}})
 	}
 	wc, err := wordcount.New(wordcount.Config{
 		Workload:   *w,

@@ -48,13 +48,7 @@ func swarmState(t *testing.T) string {
 	return strings.TrimSpace(string(out))
 }
 
-func requireSwarmFree(t *testing.T) {
-	testenv.Docker(t)
-	testenv.Lock(t, testenv.HostSwarm)
-	if st := swarmState(t); st != "inactive" {
-		t.Skipf("this machine's Docker engine is already in a swarm (%s): the test will not touch it", st)
-	}
-}
+func requireSwarmFree(t *testing.T) { testenv.SwarmFree(t) }
 
 // TestRunQuickLocal runs the shipped idle-local experiment with --quick on
 // this machine, through the real binaries, and checks what a user gets: a

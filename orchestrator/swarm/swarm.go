@@ -32,7 +32,11 @@ type Driver struct {
 	// Poll is how often readiness is checked; 500 ms when zero.
 	Poll time.Duration
 
-	joined []Node // in join order, master first
+	// joined holds every node an init or join was tried on, in order,
+	// master first. It is recorded before the call: an init or join the
+	// engine carried out although the call timed out or was cancelled
+	// must still be left.
+	joined []Node
 }
 
 // Setup initialises a swarm on master, joins workers, and waits until
@@ -48,10 +52,10 @@ func (d *Driver) Setup(ctx context.Context, master Node, workers []Node) error {
 		}
 	}
 	addr := advertise(master.Addr)
+	d.joined = append(d.joined, master)
 	if _, err := master.Docker.SwarmInit(ctx, swarm.InitRequest{ListenAddr: "0.0.0.0:2377", AdvertiseAddr: addr}); err != nil {
 		return fmt.Errorf("swarm: %s: init: %w", master.Name, err)
 	}
-	d.joined = append(d.joined, master)
 	sw, err := master.Docker.SwarmInspect(ctx)
 	if err != nil {
 		return fmt.Errorf("swarm: %s: inspect: %w", master.Name, err)
@@ -64,10 +68,10 @@ func (d *Driver) Setup(ctx context.Context, master Node, workers []Node) error {
 			RemoteAddrs:   []string{remote},
 			JoinToken:     sw.JoinTokens.Worker,
 		}
+		d.joined = append(d.joined, w)
 		if err := w.Docker.SwarmJoin(ctx, req); err != nil {
 			return fmt.Errorf("swarm: %s: join %s: %w", w.Name, remote, err)
 		}
-		d.joined = append(d.joined, w)
 	}
 	return d.waitReady(ctx, master, 1+len(workers))
 }
@@ -101,13 +105,19 @@ func (d *Driver) waitReady(ctx context.Context, master Node, want int) error {
 	}
 }
 
-// Teardown makes every node that Setup joined leave the swarm, workers
-// first, and reports every failure. It is safe to call after a failed or
-// partial Setup, and more than once.
+// Teardown makes every node that Setup tried to join leave the swarm,
+// workers first, and reports every failure. It asks each engine for its
+// state first: a node whose init or join never took effect is left alone
+// (Setup refused nodes already in a swarm, so any swarm found is ours).
+// It is safe to call after a failed or partial Setup, and more than once.
 func (d *Driver) Teardown(ctx context.Context) error {
 	var errs []error
 	for i := len(d.joined) - 1; i >= 0; i-- {
 		n := d.joined[i]
+		st, err := State(ctx, n)
+		if err == nil && st == string(swarm.LocalNodeStateInactive) {
+			continue
+		}
 		if err := n.Docker.SwarmLeave(ctx, true); err != nil {
 			errs = append(errs, fmt.Errorf("swarm: %s: leave: %w", n.Name, err))
 		}

@@ -18,7 +18,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
+	"time"
 )
 
 // DefaultMax is the size at which FILE is rotated to FILE.1.
@@ -31,14 +33,26 @@ type Writer struct {
 	f    *os.File
 	size int64
 	buf  []byte
+
+	// SyncEvery bounds how much a power loss can take: Append fsyncs the
+	// file when this long has passed since the last sync (DefaultSyncEvery
+	// when zero; negative: never, for tests of other things).
+	SyncEvery time.Duration
+	lastSync  time.Time
+	now       func() time.Time
 }
+
+// DefaultSyncEvery is how often a spool is fsynced by default: a Pi that
+// loses power loses at most this much of its spool, at the cost of one
+// fsync every few seconds on an SD card.
+const DefaultSyncEvery = 5 * time.Second
 
 // Create opens (or continues) the spool at path, rotating at max bytes.
 func Create(path string, max int64) (*Writer, error) {
 	if max <= 0 {
 		max = DefaultMax
 	}
-	w := &Writer{path: path, max: max}
+	w := &Writer{path: path, max: max, now: time.Now}
 	if err := w.open(); err != nil {
 		return nil, err
 	}
@@ -56,6 +70,20 @@ func (w *Writer) open() error {
 		return fmt.Errorf("spool: %w", err)
 	}
 	w.f, w.size = f, st.Size()
+	w.lastSync = w.now()
+	// The new file's directory entry must survive a power loss too.
+	return syncDir(w.path)
+}
+
+func syncDir(file string) error {
+	d, err := os.Open(filepath.Dir(file))
+	if err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("spool: sync %s: %w", filepath.Dir(file), err)
+	}
 	return nil
 }
 
@@ -72,6 +100,16 @@ func (w *Writer) Append(line []byte) error {
 		return fmt.Errorf("spool %s: %w", w.path, err)
 	}
 	w.size += n
+	every := w.SyncEvery
+	if every == 0 {
+		every = DefaultSyncEvery
+	}
+	if every > 0 && w.now().Sub(w.lastSync) >= every {
+		if err := w.f.Sync(); err != nil {
+			return fmt.Errorf("spool %s: sync: %w", w.path, err)
+		}
+		w.lastSync = w.now()
+	}
 	return nil
 }
 
@@ -85,10 +123,14 @@ func (w *Writer) rotate() error {
 	return w.open()
 }
 
-// Close closes the spool file.
+// Close syncs and closes the spool file.
 func (w *Writer) Close() error {
+	serr := w.f.Sync()
 	if err := w.f.Close(); err != nil {
 		return fmt.Errorf("spool %s: %w", w.path, err)
+	}
+	if serr != nil {
+		return fmt.Errorf("spool %s: sync: %w", w.path, serr)
 	}
 	return nil
 }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/docker/docker/api/types/image"
 	"github.com/stretchr/testify/require"
+
+	"github.com/edgerig/edgerig/internal/testenv"
 )
 
 // sleeperImage builds testdata/sleeper statically into a FROM-scratch image
@@ -47,9 +49,7 @@ func sleeperImage(t *testing.T, tag string) string {
 
 func testenvGo(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("building the test image needs the go command")
-	}
+	testenv.Command(t, "go")
 }
 
 // The nodes form a 3-node Swarm among themselves, in their own dockerd,

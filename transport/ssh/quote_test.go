@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgerig/edgerig/internal/testenv"
 	"github.com/edgerig/edgerig/transport"
 )
 
@@ -22,7 +23,7 @@ func FuzzQuote(f *testing.F) {
 		}
 	}
 	if len(shells) == 0 {
-		f.Skip("no bash or dash")
+		testenv.Missing(f, "bash or dash (a host's login shell) to check quoting against")
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		if strings.ContainsRune(s, 0) {
