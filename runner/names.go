@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
 
 	"github.com/edgerig/edgerig/engine"
@@ -65,21 +66,32 @@ func (n *namer) loop() {
 		if err != nil {
 			continue // gone already, or not a Docker container (a kubelet pod)
 		}
-		data := map[string]any{"id": id, "name": strings.TrimPrefix(info.Name, "/")}
-		if info.Config != nil {
-			data["image"] = info.Config.Image
-			l := info.Config.Labels
-			for key, field := range map[string]string{
-				"com.docker.swarm.service.name": "service",
-				"com.docker.stack.namespace":    "stack",
-				"io.kubernetes.pod.name":        "pod",
-				"io.kubernetes.pod.namespace":   "namespace",
-			} {
-				if v := l[key]; v != "" {
-					data[field] = v
-				}
-			}
-		}
+		data := containerData(id, info)
 		_ = n.r.w.Event(results.Event{Type: results.EventContainer, Host: n.h.name, Data: data})
 	}
+}
+
+// containerLabels are the labels a container event carries, by the field
+// name the report reads: the Swarm service (and stack) a task belongs to,
+// and the pod and namespace of a container the kubelet made through
+// Docker (cri-dockerd).
+var containerLabels = map[string]string{
+	"com.docker.swarm.service.name": "service",
+	"com.docker.stack.namespace":    "stack",
+	"io.kubernetes.pod.name":        "pod",
+	"io.kubernetes.pod.namespace":   "namespace",
+}
+
+// containerData is the container event's data for an inspected container.
+func containerData(id string, info container.InspectResponse) map[string]any {
+	data := map[string]any{"id": id, "name": strings.TrimPrefix(info.Name, "/")}
+	if info.Config != nil {
+		data["image"] = info.Config.Image
+		for key, field := range containerLabels {
+			if v := info.Config.Labels[key]; v != "" {
+				data[field] = v
+			}
+		}
+	}
+	return data
 }
