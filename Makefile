@@ -61,7 +61,7 @@ bench: build probes
 bench-ssh:
 	$(GO) test -run '^$$' -bench HundredHosts -benchtime 1x ./transport/ssh/
 
-# The probe's overhead beside node_exporter and the Docker stats API (60 s
+# The probe's overhead beside node_exporter, monit (1 s cycle) and the Docker stats API (60 s
 # at 1 Hz with 10 and 50 idle containers; about 6 minutes). Not part of
 # `make test`: it prints measured figures rather than passing or failing.
 bench-probe: deps

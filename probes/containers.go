@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"syscall"
 	"time"
 
 	"github.com/edgerig/edgerig/sample"
@@ -14,10 +15,15 @@ import (
 
 // rescanEvery is how often, in ticks, the whole cgroup tree is walked for
 // directories that hold containers. In between, only the directories known
-// to hold containers (and the usual ones: docker, system.slice) are listed,
-// one getdents each, which finds a new container at the next tick and a
-// stopped one at once.
+// to hold containers (and the usual ones: docker, system.slice) are
+// watched: one fstat each, re-listed when their subdirectory count moved,
+// which finds a new container at the next tick and a stopped one at once
+// (its files fail to read).
 const rescanEvery = 10
+
+// statEvery bounds, in ticks, how long a container's memory.stat goes
+// unread while its memory usage stays exactly the same.
+const statEvery = 10
 
 // walkDepth bounds the full walk: kubepods.slice/kubepods-burstable.slice/
 // kubepods-burstable-pod<uid>.slice/cri-containerd-<id>.scope is depth 4,
@@ -36,7 +42,15 @@ type container struct {
 	lastT                  time.Time
 	primed                 bool
 	seen                   uint64
+	parent                 string // the parent directory, relative to lay.cpuBase
 	values                 map[string]float64
+	// memory.stat is the costliest file of a tick (cgroup v1 formats
+	// dozens of hierarchical counters into it): it is re-read only when
+	// the usage moved since its last reading, or every statEvery ticks.
+	inactive  uint64
+	statUsage uint64
+	statTick  uint64
+	hasStat   bool
 }
 
 func (c *container) close() {
@@ -51,14 +65,14 @@ type containers struct {
 	dr      dirReader
 	byID    map[string]*container
 	order   []*container
-	parents map[string]string // relative to lay.cpuBase → absolute path
+	parents map[string]*parentDir // relative to lay.cpuBase
 	walkers [walkDepth + 2]dirReader
 	tick    uint64
 	dirty   bool
 }
 
 func newContainers(lay layout) *containers {
-	cs := &containers{lay: lay, byID: map[string]*container{}, parents: map[string]string{}}
+	cs := &containers{lay: lay, byID: map[string]*container{}, parents: map[string]*parentDir{}}
 	for _, p := range wellKnownParents {
 		cs.addParent(p)
 	}
@@ -82,7 +96,7 @@ func (cs *containers) files(rel string) (cpu, usage, stat string) {
 
 func (cs *containers) add(id, rel string) {
 	cpu, usage, stat := cs.files(rel)
-	c := &container{id: id, values: make(map[string]float64, 4)}
+	c := &container{id: id, parent: filepath.Dir(rel), values: make(map[string]float64, 4)}
 	var err error
 	if c.cpu, err = openStat(cpu); err != nil {
 		return // gone already, or not a container cgroup after all
@@ -108,7 +122,7 @@ func (cs *containers) remove(c *container) {
 
 func (cs *containers) addParent(rel string) {
 	if _, ok := cs.parents[rel]; !ok {
-		cs.parents[rel] = filepath.Join(cs.lay.cpuBase, rel)
+		cs.parents[rel] = &parentDir{abs: filepath.Join(cs.lay.cpuBase, rel), fd: -1, wellKnown: slices.Contains(wellKnownParents, rel)}
 	}
 }
 
@@ -133,15 +147,35 @@ func (cs *containers) walk(rel string, depth int) {
 				cs.add(id, child)
 			}
 		}
-		cs.walk(child, depth+1)
+		if hasSubdirs(filepath.Join(cs.lay.cpuBase, child)) {
+			cs.walk(child, depth+1)
+		}
 	}
 }
 
-// list re-lists the known parent directories, adding new containers and
+// hasSubdirs tells from a directory's link count (2 + its subdirectories
+// on cgroupfs, as on most filesystems) whether listing it could find
+// anything: one stat instead of an open, two getdents and a close for each
+// of the many leaf cgroups (every container's own directory). A filesystem
+// that does not count (link count 1) is always listed.
+func hasSubdirs(dir string) bool {
+	var st syscall.Stat_t
+	if err := syscall.Stat(dir, &st); err != nil {
+		return false
+	}
+	return st.Nlink != 2
+}
+
+// list re-lists the known parent directories whose subdirectory count
+// changed (all of them when force is set), adding new containers and
 // marking the ones still there.
-func (cs *containers) list() {
-	for rel, abs := range cs.parents {
-		err := cs.dr.each(abs, func(name []byte) {
+func (cs *containers) list(force bool) {
+	for rel, p := range cs.parents {
+		if !force && !p.changed() {
+			continue
+		}
+		p.listed = cs.tick
+		err := cs.dr.each(p.abs, func(name []byte) {
 			id, ok := containerIDBytes(name)
 			if !ok {
 				return
@@ -153,6 +187,7 @@ func (cs *containers) list() {
 			cs.add(string(id), filepath.Join(rel, string(name)))
 		})
 		if errors.Is(err, fs.ErrNotExist) && !slices.Contains(wellKnownParents, rel) {
+			p.close()
 			delete(cs.parents, rel) // a pod's directory, gone with the pod
 		}
 	}
@@ -163,12 +198,18 @@ func (cs *containers) list() {
 // or ENOENT once it is removed) or that was not listed is dropped at once.
 func (cs *containers) sample(now time.Time, out []sample.Series) []sample.Series {
 	cs.tick++
-	if cs.tick%rescanEvery == 1 {
+	full := cs.tick%rescanEvery == 1
+	if full {
 		cs.walk(".", 0)
 	}
-	cs.list()
+	cs.list(full)
 	for _, c := range cs.byID {
-		if c.seen != cs.tick {
+		if c.seen == cs.tick {
+			continue
+		}
+		// Not listed: gone, unless its parent was not re-listed (then a
+		// vanished cgroup shows as a failed read below).
+		if p := cs.parents[c.parent]; p == nil || p.listed == cs.tick {
 			cs.remove(c)
 		}
 	}
@@ -221,18 +262,21 @@ func (cs *containers) read(c *container, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.memUsage.path, err)
 	}
-	b, err = c.memStat.read()
-	if err != nil {
-		return err
+	if !c.hasStat || mem != c.statUsage || cs.tick-c.statTick >= statEvery {
+		b, err = c.memStat.read()
+		if err != nil {
+			return err
+		}
+		key := "inactive_file"
+		if cs.lay.version == 1 {
+			key = "total_inactive_file"
+		}
+		if c.inactive, err = parseKey(b, key); err != nil {
+			return fmt.Errorf("%s: %w", c.memStat.path, err)
+		}
+		c.statUsage, c.statTick, c.hasStat = mem, cs.tick, true
 	}
-	key := "inactive_file"
-	if cs.lay.version == 1 {
-		key = "total_inactive_file"
-	}
-	inactive, err := parseKey(b, key)
-	if err != nil {
-		return fmt.Errorf("%s: %w", c.memStat.path, err)
-	}
+	inactive := c.inactive
 	prevCPU, prevT, primed := c.lastCPU, c.lastT, c.primed
 	c.lastCPU, c.lastT, c.primed = usage, now, true
 	if !primed || !now.After(prevT) {
@@ -259,6 +303,9 @@ func (cs *containers) close() {
 		c.close()
 	}
 	cs.byID = map[string]*container{}
+	for _, p := range cs.parents {
+		p.close()
+	}
 }
 
 // containerIDBytes is containerID without allocating.

@@ -85,3 +85,53 @@ func readAt0(path []byte, dst []byte) (int, error) {
 	}
 	return n, nil
 }
+
+// parentDir is a directory that holds container cgroups, kept open so that
+// one fstat per tick tells whether it changed: cgroupfs (kernfs) gives a
+// directory 2 + its number of subdirectories as its link count, so a
+// container created or removed in it changes its nlink. Listing it (open,
+// getdents, close, and the kernel formatting every entry) only then is
+// most of what watching fifty containers used to cost.
+type parentDir struct {
+	abs    string
+	fd     int    // -1 until opened
+	nlink  uint64 // at the last look; 0 before the first
+	listed uint64 // the tick it was last listed at
+	// wellKnown: one of wellKnownParents, watched even while absent.
+	wellKnown bool
+}
+
+// changed reports whether the directory's subdirectory count moved since
+// the last call, and true whenever that cannot be told (not open yet, a
+// filesystem whose directories do not count their subdirectories).
+func (p *parentDir) changed() bool {
+	if p.fd < 0 {
+		fd, err := syscall.Open(p.abs, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			// A usual parent not there (yet): nothing to list. Any other
+			// is listed, and the listing drops it as gone.
+			return !p.wellKnown
+		}
+		p.fd = fd
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(p.fd, &st); err != nil {
+		p.close()
+		return true
+	}
+	n := uint64(st.Nlink)
+	if n == 0 {
+		p.close() // removed: the listing finds it gone
+		return true
+	}
+	old := p.nlink
+	p.nlink = n
+	return n < 2 || n != old
+}
+
+func (p *parentDir) close() {
+	if p.fd >= 0 {
+		syscall.Close(p.fd)
+		p.fd = -1
+	}
+}

@@ -1,7 +1,11 @@
 // Package probes reads what edgerig-probe reports: host CPU, memory and
 // network from /proc, per-container CPU and memory straight from cgroup files
 // (v1 and v2, cgroupfs and systemd drivers, Docker and kubepods), the system
-// daemons the PyMon paper singles out, and the probe's own cost.
+// daemons the PyMon paper singles out, each core's clock, every thermal
+// zone's temperature and a Raspberry Pi's firmware throttle flags (where the
+// machine has them), and the probe's own cost. Run inside a container (a
+// container-testbed node), its host series are the node's cgroup, not the
+// shared kernel's whole machine.
 //
 // The probe runs beside the workload it measures, on machines as small as a
 // Raspberry Pi 2, so the hot path keeps every file descriptor open and reads

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+	"unsafe"
 )
 
 // statFile is a kernel text file kept open and re-read with pread at offset
@@ -48,16 +49,28 @@ func (s *statFile) read() ([]byte, error) {
 }
 
 // pread reads at offset 0, retrying when a signal interrupts it.
+//
+// It is a raw system call: it does not tell the Go scheduler that the
+// thread may block. A pread of procfs, sysfs or cgroupfs returns in
+// microseconds, and announcing each of a tick's hundred-odd reads made the
+// runtime's monitor thread hand the processor to another thread and back
+// (futex wake-ups and context switches costing more than the reads). With
+// an offset of 0 the argument registers are the same on every Linux ABI,
+// including 32-bit ARM's split, pair-aligned 64-bit offset.
 func pread(fd int, b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
 	for {
-		n, err := syscall.Pread(fd, b, 0)
-		if err == syscall.EINTR {
+		n, _, errno := syscall.RawSyscall6(syscall.SYS_PREAD64, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0, 0, 0)
+		switch errno {
+		case 0:
+			return int(n), nil
+		case syscall.EINTR:
 			continue
+		default:
+			return 0, errno
 		}
-		if err != nil {
-			return 0, err
-		}
-		return n, nil
 	}
 }
 

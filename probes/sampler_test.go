@@ -200,3 +200,52 @@ func TestParentDirectoryGone(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, containerIDs(rec), id)
 }
+
+// TestMemoryStatReread: a container's memory.stat (costly to generate on
+// cgroup v1) is re-read when its usage moves, and at least every
+// statEvery ticks when it does not.
+func TestMemoryStatReread(t *testing.T) {
+	root := copyTree(t, filepath.Join("testdata", "v1"))
+	s, err := New(Options{Root: root, Containers: true})
+	require.NoError(t, err)
+	defer s.Close()
+	id := "16fd1e8f34ffd47b409e52dac8ecaf82ef49d2c1e48cb0fafc21ee758fff5282"
+	dir := filepath.Join(root, "sys/fs/cgroup/memory/docker", id)
+	t0 := time.Unix(1_700_000_000, 0)
+	_, _, err = s.Sample(t0)
+	require.NoError(t, err)
+	ws := func(i int) float64 {
+		rec, ok, err := s.Sample(t0.Add(time.Duration(i) * time.Second))
+		require.NoError(t, err)
+		require.True(t, ok)
+		return series(rec, sample.KindContainer, id)[sample.MemWorkingSet]
+	}
+	before := ws(1)
+	// 64 KiB more inactive file pages, same usage: not re-read yet.
+	st, err := os.ReadFile(filepath.Join(dir, "memory.stat"))
+	require.NoError(t, err)
+	usage, err := os.ReadFile(filepath.Join(dir, "memory.usage_in_bytes"))
+	require.NoError(t, err)
+	u, err := strconv.ParseUint(strings.TrimSpace(string(usage)), 10, 64)
+	require.NoError(t, err)
+	require.Greater(t, u, uint64(1<<20))
+	var lines []string
+	for _, l := range strings.Split(string(st), "\n") {
+		if f := strings.Fields(l); len(f) == 2 && f[0] == "total_inactive_file" {
+			l = "total_inactive_file " + strconv.Itoa(64<<10)
+		}
+		lines = append(lines, l)
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "memory.stat"), []byte(strings.Join(lines, "\n")), 0o644))
+	require.Equal(t, before, ws(2), "usage unchanged: memory.stat not read this tick")
+	// The usage moves: read at once.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "memory.usage_in_bytes"), []byte(strconv.FormatUint(u+4096, 10)+"\n"), 0o644))
+	require.Equal(t, float64(u+4096-(64<<10)), ws(3))
+	// Unchanged usage, changed stat: re-read within statEvery ticks.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "memory.stat"), []byte("total_inactive_file 0\n"), 0o644))
+	var got float64
+	for i := 4; i < 4+statEvery; i++ {
+		got = ws(i)
+	}
+	require.Equal(t, float64(u+4096), got)
+}

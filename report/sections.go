@@ -95,7 +95,7 @@ func statusText(a *Aggregate) string {
 
 // HostsSection lists the hosts' facts as the runner learned them.
 func HostsSection(a *Aggregate) []Block {
-	t := NewTable("host", "roles", "hardware", "arch", "model", "kernel", "cgroup", "Docker", ">CPUs", ">memory GiB", ">clock offset ms")
+	t := NewTable("host", "roles", "hardware", "arch", "model", "kernel", "cgroup", "host series", "Docker", ">CPUs", ">memory GiB", ">clock offset ms")
 	for _, h := range a.Hosts {
 		cg := ""
 		if h.CgroupVersion > 0 {
@@ -109,9 +109,20 @@ func HostsSection(a *Aggregate) []Block {
 			mem = Num(float64(h.MemBytes)/(1<<30), 1)
 		}
 		t.Add(h.Name, strings.Join(h.Roles, ","), h.Labels["hardware"], h.Arch, h.Model, h.Kernel, cg,
-			h.DockerVersion, cpus, mem, fmt.Sprintf("%+.3f ± %.3f", ms(h.ClockOffset), ms(h.ClockError)))
+			accountingWord(h.Accounting), h.DockerVersion, cpus, mem, fmt.Sprintf("%+.3f ± %.3f", ms(h.ClockOffset), ms(h.ClockError)))
 	}
-	return []Block{{Heading: "Hosts"}, {Table: t}}
+	return []Block{{Heading: "Hosts"}, {Table: t},
+		{Text: "Host series: \"host\" is the whole machine (/proc); \"node cgroup\" is a container-testbed node's own cgroup " +
+			"(its CPU and memory only: the nodes share one kernel, so the machine's figures would mix them)."}}
+}
+
+// accountingWord spells HostFacts.Accounting; runs from before it was
+// recorded say nothing.
+func accountingWord(a string) string {
+	if a == "" {
+		return "not recorded"
+	}
+	return a
 }
 
 // hostMetrics are the rows of each trial's main table: CPU and memory of
@@ -136,16 +147,28 @@ func TrialsSection(a *Aggregate) []Block {
 			state = "**INCOMPLETE**: the runner did not finish this trial; its numbers cover what was measured"
 		}
 		out = append(out, Block{Text: fmt.Sprintf("Measure phase from %s, %.0f s, %s.", stamp(tr.Start), tr.Seconds, state)})
+		if f := trialFlags(tr); f != "" {
+			out = append(out, Block{Text: "**Flagged** — a board throttled or reached its temperature limit in this trial, " +
+				"so its numbers are not those of a board at full speed: " + f + "."})
+		}
 		t := NewTable("host", "metric", ">mean", ">p50", ">p95", ">max", ">n")
 		for _, h := range tr.Hosts() {
+			name := h
+			if len(hwFlags(tr, h)) > 0 {
+				name += flagMark
+			}
 			for _, m := range hostMetrics {
 				s := tr.Find(h, sample.KindHost, "", m.metric)
 				if s == nil {
 					continue
 				}
 				st := s.Stat
-				t.Add(h, m.name, Num(st.Mean*m.scale, m.prec), Num(st.P50*m.scale, m.prec),
+				t.Add(name, m.name, Num(st.Mean*m.scale, m.prec), Num(st.P50*m.scale, m.prec),
 					Num(st.P95*m.scale, m.prec), Num(st.Max*m.scale, m.prec), fmt.Sprint(st.N))
+			}
+			for _, r := range hwRows(tr, h) {
+				r[0] = name
+				t.Add(r...)
 			}
 		}
 		if len(t.Rows) == 0 {
@@ -162,7 +185,7 @@ func TrialsSection(a *Aggregate) []Block {
 // repeats.
 func RepeatsSection(a *Aggregate) []Block {
 	combos := a.Combos()
-	t := NewTable("combination", "host", "metric", ">repeats", ">mean of means", ">min", ">max", "incomplete")
+	t := NewTable("combination", "host", "metric", ">repeats", ">mean of means", ">min", ">max", "incomplete", "throttled/hot")
 	for _, trials := range combos {
 		if len(trials) < 2 {
 			continue
@@ -170,12 +193,15 @@ func RepeatsSection(a *Aggregate) []Block {
 		for _, h := range trials[0].Hosts() {
 			for _, m := range hostMetrics {
 				var means []float64
-				cut := 0
+				cut, hot := 0, 0
 				for _, tr := range trials {
 					if s := tr.Find(h, sample.KindHost, "", m.metric); s != nil {
 						means = append(means, s.Stat.Mean*m.scale)
 						if !tr.Complete {
 							cut++
+						}
+						if len(hwFlags(tr, h)) > 0 {
+							hot++
 						}
 					}
 				}
@@ -190,8 +216,12 @@ func RepeatsSection(a *Aggregate) []Block {
 				if cut > 0 {
 					inc = fmt.Sprintf("%d of %d", cut, len(means))
 				}
+				flagged := ""
+				if hot > 0 {
+					flagged = fmt.Sprintf("%d of %d", hot, len(means))
+				}
 				t.Add(trials[0].Title, h, m.name, fmt.Sprint(len(means)), Num(mean(means), m.prec),
-					Num(lo, m.prec), Num(hi, m.prec), inc)
+					Num(lo, m.prec), Num(hi, m.prec), inc, flagged)
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
 
 	"github.com/edgerig/edgerig/engine"
@@ -85,25 +86,36 @@ func (n *namer) loop() {
 		if err != nil {
 			continue // gone already, or not a Docker container (a kubelet pod)
 		}
-		data := map[string]any{"id": id, "name": strings.TrimPrefix(info.Name, "/")}
-		if info.Config != nil {
-			data["image"] = info.Config.Image
-			l := info.Config.Labels
-			for key, field := range map[string]string{
-				"com.docker.swarm.service.name": "service",
-				"com.docker.stack.namespace":    "stack",
-				"io.kubernetes.pod.name":        "pod",
-				"io.kubernetes.pod.namespace":   "namespace",
-			} {
-				if v := l[key]; v != "" {
-					data[field] = v
-				}
-			}
-		}
+		data := containerData(id, info)
 		n.mu.Lock()
 		if !n.abandoned {
 			_ = n.r.w.Event(results.Event{Type: results.EventContainer, Host: n.h.name, Data: data})
 		}
 		n.mu.Unlock()
 	}
+}
+
+// containerLabels are the labels a container event carries, by the field
+// name the report reads: the Swarm service (and stack) a task belongs to,
+// and the pod and namespace of a container the kubelet made through
+// Docker (cri-dockerd).
+var containerLabels = map[string]string{
+	"com.docker.swarm.service.name": "service",
+	"com.docker.stack.namespace":    "stack",
+	"io.kubernetes.pod.name":        "pod",
+	"io.kubernetes.pod.namespace":   "namespace",
+}
+
+// containerData is the container event's data for an inspected container.
+func containerData(id string, info container.InspectResponse) map[string]any {
+	data := map[string]any{"id": id, "name": strings.TrimPrefix(info.Name, "/")}
+	if info.Config != nil {
+		data["image"] = info.Config.Image
+		for key, field := range containerLabels {
+			if v := info.Config.Labels[key]; v != "" {
+				data[field] = v
+			}
+		}
+	}
+	return data
 }

@@ -31,7 +31,8 @@
 //	probe:
 //	  interval: 1s              # 100ms..1h
 //	  containers: true
-//	  daemons: [dockerd, containerd, kubelet, k3s, etcd]
+//	  daemons: [kube-apiserver, etcd, kube-controller-manager, kube-scheduler,
+//	            kubelet, kube-proxy, coredns, containerd, dockerd, k3s]
 //	  roles: []                 # empty: every host of the testbed
 //	steps:
 //	  - name: docker-info       # default step-N

@@ -8,6 +8,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/edgerig/edgerig/internal/yamlpos"
+	"github.com/edgerig/edgerig/probes"
 )
 
 // Error is one problem in a spec file; Errors is every problem of a file.
@@ -172,7 +173,7 @@ func defaults() *Spec {
 		Probe: Probe{
 			Interval:   time.Second,
 			Containers: true,
-			Daemons:    []string{"dockerd", "containerd", "kubelet", "k3s", "etcd"},
+			Daemons:    slices.Clone(probes.DefaultDaemons),
 			Roles:      []string{},
 		},
 	}

@@ -59,7 +59,7 @@ func TestTrialsIndependent(t *testing.T) {
 	trials[0].Params["k"] = "v"
 	for _, other := range []*Spec{s, trials[1].Spec} {
 		require.Equal(t, "true", other.Steps[0].Run[0])
-		require.Equal(t, "dockerd", other.Probe.Daemons[0])
+		require.Equal(t, "kube-apiserver", other.Probe.Daemons[0])
 		require.Equal(t, "b", other.Reference["a"])
 		require.Equal(t, 120, other.Workload.Files)
 	}

@@ -66,7 +66,9 @@ Series (kind, label, metrics):
                           with _boot (has occurred since boot)
   container  full 64-hex container ID (for kubepods the ID in the cgroup path)
                           cpu_pct (of one core), cpu_cores, mem_usage_bytes,
-                          mem_working_set_bytes (usage - inactive file)
+                          mem_working_set_bytes (usage - inactive file; the
+                          inactive file count, from memory.stat, is re-read
+                          when the usage moves and at least every 10 s)
   daemon     name         cpu_pct (of one core), rss_bytes (summed over the
                           processes of that name; a name longer than 15
                           bytes matches its first 15, as the kernel keeps them)
