@@ -3,7 +3,9 @@ package testenv
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -27,4 +29,33 @@ func NoProcess(t testing.TB, parts ...string) {
 			t.Fatalf("a process is still running (%s): %s", filepath.Dir(p), cmdline)
 		}
 	}
+}
+
+// Kill sends SIGKILL to every process named comm whose command line
+// contains marker, and returns how many it killed: how failure tests make
+// a daemon die as a crash would, also inside a container-testbed node (the
+// nodes' processes are this machine's).
+func Kill(t testing.TB, comm, marker string) int {
+	t.Helper()
+	n := 0
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		c, err := os.ReadFile(d + "/comm")
+		if err != nil || strings.TrimSpace(string(c)) != comm {
+			continue
+		}
+		cmd, _ := os.ReadFile(d + "/cmdline")
+		if !strings.Contains(string(cmd), marker) {
+			continue
+		}
+		pid, err := strconv.Atoi(filepath.Base(d))
+		if err != nil {
+			continue
+		}
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatalf("kill %s (%d): %v", comm, pid, err)
+		}
+		n++
+	}
+	return n
 }

@@ -43,6 +43,9 @@ func Down(ctx context.Context, cli *client.Client, dir string, progress io.Write
 // RemoveByLabel removes the containers (with their anonymous volumes), then
 // the networks, then the named volumes labelled edgerig.testbed=id.
 func RemoveByLabel(ctx context.Context, cli *client.Client, id string, progress io.Writer) error {
+	if progress == nil {
+		progress = io.Discard
+	}
 	f := filters.NewArgs(filters.Arg("label", LabelTestbed+"="+id))
 	var errs []error
 	cs, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: f})

@@ -40,7 +40,7 @@ func (tb *Testbed) Kill(ctx context.Context, node string) error {
 }
 
 // Start starts a stopped or killed node again, with the same address, host
-// key and Docker state. It does not wait for sshd or dockerd.
+// key, Docker state and envelope. It does not wait for sshd or dockerd.
 func (tb *Testbed) Start(ctx context.Context, node string) error {
 	n, err := tb.Node(node)
 	if err != nil {
@@ -48,6 +48,10 @@ func (tb *Testbed) Start(ctx context.Context, node string) error {
 	}
 	if err := tb.cli.ContainerStart(ctx, n.Container, container.StartOptions{}); err != nil {
 		return fmt.Errorf("%s: starting %s: %w", node, n.Container, err)
+	}
+	if n.Envelope != nil {
+		// The interface is new: shape it again.
+		return tb.shapeNetwork(ctx, node, *n.Envelope)
 	}
 	return nil
 }

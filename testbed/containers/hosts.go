@@ -43,14 +43,27 @@ func HostsYAML(id string, nodes []Node) []byte {
 	names := make([]string, len(nodes))
 	for i, n := range nodes {
 		names[i] = n.Name
-		fmt.Fprintf(&b, "  - {name: %s, address: %s, roles: [%s], labels: {hardware: container}}\n",
-			n.Name, n.Address, strings.Join(n.Roles, ", "))
+		fmt.Fprintf(&b, "  - {name: %s, address: %s, roles: [%s], labels: {%s}}\n",
+			n.Name, n.Address, strings.Join(n.Roles, ", "), n.labels())
 	}
 	b.WriteString("testbeds:\n")
 	fmt.Fprintf(&b, "  containers: [%s]\n", strings.Join(names, ", "))
 	b.WriteString("default_testbed: containers\n")
 	return []byte(b.String())
 }
+
+// labels are a node's inventory labels: hardware "container" for a plain
+// node; for one in an envelope the board it poses as, marked emulated, and
+// how (which every report shows beside the host).
+func (n Node) labels() string {
+	if n.Envelope == nil {
+		return "hardware: container"
+	}
+	return fmt.Sprintf("hardware: %q, envelope: %q", Hardware(n.Envelope.Board), n.Envelope.Summary())
+}
+
+// Hardware is the hardware label of a node posing as board.
+func Hardware(board string) string { return board + " (emulated)" }
 
 // KnownHosts renders one known_hosts line per node, with the host key the
 // testbed wrote into it, so that a client can check keys strictly.

@@ -19,6 +19,7 @@ import (
 	"github.com/docker/docker/errdefs"
 
 	"github.com/edgerig/edgerig/fixtures/testbed/nodeimage"
+	"github.com/edgerig/edgerig/internal/cache"
 )
 
 // ImageVersion names the node image's recipe. Bump it when the image must
@@ -31,8 +32,11 @@ const Suite = "bookworm"
 
 // Packages are installed into the node's root filesystem on top of
 // debootstrap's minbase: sshd for the runner, Docker for the orchestrators,
-// and the tools the fault injection and probes use.
-var Packages = []string{"openssh-server", "docker.io", "iproute2", "procps", "iptables", "ca-certificates"}
+// the tools the fault injection and probes use, and what a kubelet needs
+// beside Docker: containerd (run as a second, CRI-enabled instance), the
+// CNI plugins and conntrack (for kube-proxy).
+var Packages = []string{"openssh-server", "docker.io", "iproute2", "procps", "iptables", "ca-certificates",
+	"containerd", "containernetworking-plugins", "conntrack"}
 
 // ImageRepository is the local repository of node images; the tag is the
 // image key.
@@ -40,16 +44,7 @@ const ImageRepository = "edgerig-node"
 
 // CacheDir is where slow-to-build things are kept between runs:
 // $EDGERIG_CACHE, else ~/.cache/edgerig.
-func CacheDir() string {
-	if d := os.Getenv("EDGERIG_CACHE"); d != "" {
-		return d
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return filepath.Join(os.TempDir(), "edgerig-cache")
-	}
-	return filepath.Join(home, ".cache", "edgerig")
-}
+func CacheDir() string { return cache.Dir() }
 
 // RootfsKey identifies the debootstrapped root filesystem: only what
 // debootstrap is given. The mirror is left out on purpose: any mirror

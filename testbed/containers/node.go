@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
 	"time"
 
@@ -116,7 +117,7 @@ func nodeAddress(subnet string, i int) (string, error) {
 
 // startNode creates node i's volume and container, writes its host key and
 // the user's authorized key into it, and starts it.
-func (tb *Testbed) startNode(ctx context.Context, i, n int) (Node, error) {
+func (tb *Testbed) startNode(ctx context.Context, i, n int, env *Envelope) (Node, error) {
 	name := fmt.Sprintf("node%d", i+1)
 	addr, err := nodeAddress(tb.Subnet, i)
 	if err != nil {
@@ -128,6 +129,7 @@ func (tb *Testbed) startNode(ctx context.Context, i, n int) (Node, error) {
 		Roles:     Roles(i, n),
 		Container: prefix(tb.ID) + "-" + name,
 		Volume:    prefix(tb.ID) + "-" + name + "-docker",
+		Envelope:  env,
 	}
 	labels := map[string]string{LabelTestbed: tb.ID, labelNode: name}
 	if _, err := tb.cli.VolumeCreate(ctx, volume.CreateOptions{Name: node.Volume, Labels: labels}); err != nil {
@@ -168,13 +170,24 @@ func (tb *Testbed) startNode(ctx context.Context, i, n int) (Node, error) {
 			Devices:           []container.DeviceMapping{{PathOnHost: "/dev/kmsg", PathInContainer: "/dev/kmsg", CgroupPermissions: "rwm"}},
 		},
 	}
+	if env != nil {
+		r := env.resources()
+		r.DeviceCgroupRules, r.Devices = hc.Resources.DeviceCgroupRules, hc.Resources.Devices
+		hc.Resources = r
+	}
 	nc := &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
 		tb.Network: {IPAMConfig: &network.EndpointIPAMConfig{IPv4Address: addr}},
 	}}
 	if _, err := tb.cli.ContainerCreate(ctx, cfg, hc, nc, nil, node.Container); err != nil {
 		return Node{}, fmt.Errorf("%s: creating container %s: %w", name, node.Container, err)
 	}
-	secrets, err := nodeSecrets(hostKey, authorizedKey(tb.key))
+	var bench []byte
+	if tb.bench != "" {
+		if bench, err = os.ReadFile(tb.bench); err != nil {
+			return Node{}, fmt.Errorf("%s: edgerig-bench: %w", name, err)
+		}
+	}
+	secrets, err := nodeSecrets(hostKey, authorizedKey(tb.key), bench)
 	if err != nil {
 		return Node{}, fmt.Errorf("%s: %w", name, err)
 	}
@@ -189,7 +202,7 @@ func (tb *Testbed) startNode(ctx context.Context, i, n int) (Node, error) {
 
 // nodeSecrets is a tarball, extracted at the node's /, with its sshd host
 // key and root's authorized key.
-func nodeSecrets(hostKey keyPair, authorized []byte) ([]byte, error) {
+func nodeSecrets(hostKey keyPair, authorized, bench []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	now := time.Now()
@@ -206,6 +219,11 @@ func nodeSecrets(hostKey keyPair, authorized []byte) ([]byte, error) {
 		{"/root/.ssh/authorized_keys", 0o600, authorized},
 	} {
 		if err := writeFile(tw, f.path, f.mode, f.data, now); err != nil {
+			return nil, err
+		}
+	}
+	if bench != nil {
+		if err := writeFile(tw, BenchPath, 0o755, bench, now); err != nil {
 			return nil, err
 		}
 	}

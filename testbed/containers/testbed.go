@@ -42,6 +42,13 @@ type Options struct {
 	Mirror   string        // Debian mirror for a first build; "" detects it
 	Timeout  time.Duration // for every node to answer ssh and docker info; 0 means 2 minutes
 	Progress io.Writer     // human progress (stderr in the CLI); nil discards it
+	// As gives node i the envelope of board As[i] (see ParseAs); empty: no
+	// envelope. Latency adds a delay to every envelope's network.
+	As      []Board
+	Latency time.Duration
+	// Bench is an edgerig-bench binary for linux/amd64, copied into every
+	// node at BenchPath; an envelope's calibration needs it.
+	Bench string
 }
 
 // Node is one host of the testbed.
@@ -52,6 +59,8 @@ type Node struct {
 	Container string   `json:"container"`
 	Volume    string   `json:"volume"`
 	HostKey   string   `json:"host_key"` // authorized_keys format
+	// Envelope is the board the node poses as; nil for a plain node.
+	Envelope *Envelope `json:"envelope,omitempty"`
 }
 
 // State is what a testbed's directory records about it (testbed.json), so
@@ -68,9 +77,10 @@ type State struct {
 // Testbed is a running container testbed.
 type Testbed struct {
 	State
-	Dir string
-	cli *client.Client
-	key keyPair
+	Dir   string
+	cli   *client.Client
+	key   keyPair
+	bench string
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,15}$`)
@@ -104,15 +114,39 @@ func Up(ctx context.Context, cli *client.Client, o Options) (tb *Testbed, err er
 	if st, err := readState(dir); err == nil {
 		return nil, fmt.Errorf("testbed %s is already up in %s: run `edgerig testbed down containers --dir %s` first", st.ID, dir, dir)
 	}
+	if len(o.As) != 0 && len(o.As) != o.Nodes {
+		return nil, fmt.Errorf("testbed: %d boards for %d nodes", len(o.As), o.Nodes)
+	}
+	if len(o.As) > 0 && o.Bench == "" {
+		return nil, errors.New("testbed: an envelope's CPU calibration needs edgerig-bench: run `make build` (bin/edgerig-bench) or pass --bench")
+	}
+	if o.Bench != "" {
+		if _, err := os.Stat(o.Bench); err != nil {
+			return nil, fmt.Errorf("testbed: edgerig-bench: %w", err)
+		}
+	}
+	if o.CacheDir == "" {
+		o.CacheDir = CacheDir()
+	}
 	ref, err := EnsureImage(ctx, cli, ImageOptions{CacheDir: o.CacheDir, Mirror: o.Mirror, Progress: o.Progress})
 	if err != nil {
 		return nil, err
+	}
+	var envs []Envelope
+	var calRef Reference
+	if len(o.As) > 0 {
+		if envs, err = planEnvelopes(ctx, cli, o); err != nil {
+			return nil, err
+		}
+		if calRef, err = LoadReference(ctx, o.CacheDir, o.Bench, o.Progress); err != nil {
+			return nil, err
+		}
 	}
 	key, err := newKeyPair("edgerig-testbed-" + o.ID)
 	if err != nil {
 		return nil, err
 	}
-	tb = &Testbed{State: State{Kind: "containers", ID: o.ID, Image: ref, Network: prefix(o.ID)}, Dir: dir, cli: cli, key: key}
+	tb = &Testbed{State: State{Kind: "containers", ID: o.ID, Image: ref, Network: prefix(o.ID)}, Dir: dir, cli: cli, key: key, bench: o.Bench}
 	// Record the id before creating anything, so that Down can clean up
 	// after an Up that died half way.
 	if err := tb.writeState(); err != nil {
@@ -134,7 +168,11 @@ func Up(ctx context.Context, cli *client.Client, o Options) (tb *Testbed, err er
 		return nil, err
 	}
 	for i := range o.Nodes {
-		n, err := tb.startNode(ctx, i, o.Nodes)
+		var env *Envelope
+		if envs != nil {
+			env = &envs[i]
+		}
+		n, err := tb.startNode(ctx, i, o.Nodes, env)
 		if err != nil {
 			return nil, err
 		}
@@ -150,6 +188,11 @@ func Up(ctx context.Context, cli *client.Client, o Options) (tb *Testbed, err er
 		o.ID, o.Nodes, tb.Network, tb.Subnet, time.Since(start).Seconds())
 	if err := tb.WaitReady(ctx, o.Timeout, o.Progress); err != nil {
 		return nil, err
+	}
+	if envs != nil {
+		if err := tb.applyEnvelopes(ctx, o.As, calRef, o.Progress); err != nil {
+			return nil, err
+		}
 	}
 	fmt.Fprintf(o.Progress, "testbed %s: ready in %.1fs; inventory in %s\n", o.ID, time.Since(start).Seconds(), filepath.Join(dir, HostsFile))
 	return tb, nil

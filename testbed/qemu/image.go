@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/edgerig/edgerig/internal/cache"
 )
 
 // File names inside an image directory.
@@ -20,16 +22,7 @@ const (
 )
 
 // CacheRoot is where built images are kept: ${EDGERIG_CACHE:-~/.cache/edgerig}/qemu.
-func CacheRoot() string {
-	if d := os.Getenv("EDGERIG_CACHE"); d != "" {
-		return filepath.Join(d, "qemu")
-	}
-	home, err := os.UserHomeDir()
-	if err != nil || home == "" {
-		home = os.TempDir()
-	}
-	return filepath.Join(home, ".cache", "edgerig", "qemu")
-}
+func CacheRoot() string { return filepath.Join(cache.Dir(), "qemu") }
 
 // Image is a built, cached image of one architecture: a base disk that VMs
 // only ever read (each boots from its own overlay), the kernel and initramfs
