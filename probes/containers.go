@@ -69,6 +69,7 @@ type containers struct {
 	walkers [walkDepth + 2]dirReader
 	tick    uint64
 	dirty   bool
+	buf     []byte // every container file is read into it
 }
 
 func newContainers(lay layout) *containers {
@@ -240,7 +241,7 @@ func (cs *containers) sample(now time.Time, out []sample.Series) []sample.Series
 // read takes one container's readings into c.values; the map is left empty
 // on the first reading, when there is no CPU delta yet.
 func (cs *containers) read(c *container, now time.Time) error {
-	b, err := c.cpu.read()
+	b, err := c.cpu.readInto(&cs.buf)
 	if err != nil {
 		return err
 	}
@@ -254,7 +255,7 @@ func (cs *containers) read(c *container, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.cpu.path, err)
 	}
-	b, err = c.memUsage.read()
+	b, err = c.memUsage.readInto(&cs.buf)
 	if err != nil {
 		return err
 	}
@@ -263,7 +264,7 @@ func (cs *containers) read(c *container, now time.Time) error {
 		return fmt.Errorf("%s: %w", c.memUsage.path, err)
 	}
 	if !c.hasStat || mem != c.statUsage || cs.tick-c.statTick >= statEvery {
-		b, err = c.memStat.read()
+		b, err = c.memStat.readInto(&cs.buf)
 		if err != nil {
 			return err
 		}

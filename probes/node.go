@@ -47,6 +47,11 @@ type nodeCgroup struct {
 	v1                     bool
 	cpu, memUsage, memStat *statFile
 	inactiveKey            string
+	// oom counts OOM kills in the node (nil when the kernel has no count):
+	// read every oomEvery ticks, the count carried between reads.
+	oom      *statFile
+	oomTick  int
+	oomKills float64
 	// limitCores is the CPUs the node may use (cpuset, CFS quota), 0 when
 	// unlimited: cpu_pct is of that many cores, as the host figure of a
 	// board with that many cores would be.
@@ -87,6 +92,20 @@ func openNode(lay layout) (*nodeCgroup, error) {
 	}
 	if b, err := readFileOnce(limit); err == nil {
 		n.memLimit = parseLimit(b)
+	}
+	oom := filepath.Join(lay.memBase, "memory.events")
+	if n.v1 {
+		oom = filepath.Join(lay.memBase, "memory.oom_control")
+	}
+	if f, err := openStat(oom); err == nil {
+		if b, err := f.read(); err == nil {
+			if _, err := parseKey(b, "oom_kill"); err == nil {
+				n.oom = f
+			}
+		}
+		if n.oom == nil {
+			f.close()
+		}
 	}
 	n.limitCores = nodeCores(lay)
 	return n, nil
@@ -210,6 +229,19 @@ func (n *nodeCgroup) read(now time.Time, v map[string]float64, machineCores int,
 	v[sample.MemUsedBytes] = float64(used)
 	v[sample.MemAvailBytes] = float64(total - used)
 	v[sample.NodeCgroup] = 1
+	if n.oom != nil {
+		// A cumulative count, so reading it every few ticks loses no kill;
+		// it only dates it to within oomEvery seconds.
+		if n.oomTick%oomEvery == 0 {
+			if b, err := n.oom.read(); err == nil {
+				if k, err := parseKey(b, "oom_kill"); err == nil {
+					n.oomKills = float64(k)
+				}
+			}
+		}
+		n.oomTick++
+		v[sample.OOMKills] = n.oomKills
+	}
 	if !primed || !now.After(prevT) {
 		return nil
 	}
@@ -230,7 +262,13 @@ func (n *nodeCgroup) read(now time.Time, v map[string]float64, machineCores int,
 	return nil
 }
 
+// oomEvery is how many ticks apart the OOM kill count is read.
+const oomEvery = 5
+
 func (n *nodeCgroup) close() {
+	if n.oom != nil {
+		n.oom.close()
+	}
 	n.cpu.close()
 	n.memUsage.close()
 	n.memStat.close()

@@ -62,6 +62,41 @@ func TestNodeCgroupV2(t *testing.T) {
 	require.Equal(t, float64(314572800-52428800), h[sample.MemUsedBytes])
 	require.Equal(t, float64(512<<20-(314572800-52428800)), h[sample.MemAvailBytes])
 	require.Equal(t, 1.0, h[sample.NodeCgroup])
+	_, hasOOM := h[sample.OOMKills]
+	require.False(t, hasOOM, "no memory.events: no count")
+}
+
+// TestNodeCgroupOOMKills: the node's OOM kill count (hand-written v2
+// memory.events) is carried in the host series, read every oomEvery ticks.
+func TestNodeCgroupOOMKills(t *testing.T) {
+	root := copyTree(t, filepath.Join("testdata", "v2"))
+	cg := "sys/fs/cgroup/"
+	writeTree(t, root, map[string]string{
+		"proc/self/cgroup":    "0::/\n",
+		cg + "memory.current": "314572800\n",
+		cg + "memory.max":     "536870912\n",
+		cg + "memory.stat":    "anon 209715200\nfile 104857600\ninactive_file 52428800\nactive_file 52428800\n",
+		cg + "memory.events":  "low 0\nhigh 0\nmax 3\noom 0\noom_kill 0\n",
+		cg + "cpu.stat":       "usage_usec 1000000\nuser_usec 800000\nsystem_usec 200000\n",
+	})
+	s, err := New(Options{Root: root})
+	require.NoError(t, err)
+	defer s.Close()
+	t0 := time.Unix(1_700_000_000, 0)
+	var got []float64
+	for i := range 2 * oomEvery {
+		if i == 1 {
+			writeTree(t, root, map[string]string{cg + "memory.events": "low 0\nhigh 0\nmax 9\noom 1\noom_kill 1\n"})
+		}
+		rec, _, err := s.Sample(t0.Add(time.Duration(i) * time.Second))
+		require.NoError(t, err)
+		got = append(got, series(rec, sample.KindHost, "")[sample.OOMKills])
+	}
+	want := make([]float64, 2*oomEvery)
+	for i := oomEvery; i < len(want); i++ {
+		want[i] = 1
+	}
+	require.Equal(t, want, got, "the kill shows at the next read")
 }
 
 // TestNodeCgroupV1Limits: the v1 quota and cpuset hierarchies of a node

@@ -2,6 +2,7 @@ package probes
 
 import (
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/edgerig/edgerig/sample"
@@ -69,7 +70,10 @@ func New(opts Options) (*Sampler, error) {
 	if opts.Containers {
 		s.cs = newContainers(lay)
 	}
-	s.self.add(0, "/proc/self/stat")
+	// The probe's own series reads Root's proc/self/stat: on a host that is
+	// this process; in a test tree, a file the test moves between ticks so
+	// that the series' values are known.
+	s.self.add(0, filepath.Join(opts.Root, "proc", "self", "stat"))
 	return s, nil
 }
 

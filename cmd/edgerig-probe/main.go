@@ -57,7 +57,9 @@ Series (kind, label, metrics):
                           the node's cgroup instead, marked node_cgroup=1:
                           cpu_pct of the node's CPU limit (cpuset, quota; else
                           the machine's cores), memory of its limit (else the
-                          machine's), used = usage - inactive file
+                          machine's), used = usage - inactive file;
+                          oom_kills: the kernel's count of OOM kills in the
+                          node's memory cgroup (read every 5 s)
   cpu        core number  cpu_pct of that core; freq_mhz where cpufreq has it
   thermal    zone type    temp_c; temp_limit_c (lowest passive/hot/critical
                           trip point) where the zone has one
