@@ -188,6 +188,12 @@ func (f *fakeHost) do(args []string, stdin io.Reader) (string, int, string) {
 	case "dphys-swapfile":
 		return "", 0, ""
 	case "test":
+		if args[1] == "-e" {
+			if _, ok := f.files[args[2]]; ok {
+				return "", 0, ""
+			}
+			return "", 1, ""
+		}
 		if f.modules[strings.TrimPrefix(args[2], "/sys/module/")] {
 			return "", 0, ""
 		}

@@ -29,13 +29,32 @@ type module struct{ name string }
 
 func (m module) Name() string { return "module " + m.name }
 
+// builtinEvidence is, for a module a kernel may have built in (so that no
+// /sys/module directory shows it), a path that exists only when what the
+// module provides is there.
+var builtinEvidence = map[string]string{
+	"br_netfilter": "/proc/sys/net/bridge/bridge-nf-call-iptables",
+}
+
 func (m module) Check(ctx context.Context, h *Host) (Finding, error) {
 	_, loadErr := h.output(ctx, "test", "-d", "/sys/module/"+m.name)
+	if ev, ok := builtinEvidence[m.name]; ok && loadErr != nil {
+		_, loadErr = h.output(ctx, "test", "-e", ev)
+	}
+	loaded := loadErr == nil
+	if h.Container {
+		// A container neither loads nor persists modules: the machine's
+		// kernel either has the module or not.
+		if loaded {
+			return ok("a container: loaded in its machine's kernel")
+		}
+		return missing("not loaded (a container: load it on its machine)")
+	}
 	conf, _, err := h.readFile(ctx, modulesFile)
 	if err != nil {
 		return Finding{}, err
 	}
-	loaded, persisted := loadErr == nil, slices.Contains(lines(conf), m.name)
+	persisted := slices.Contains(lines(conf), m.name)
 	switch {
 	case loaded && persisted:
 		return ok("loaded, in " + modulesFile)
@@ -89,6 +108,10 @@ func (s sysctl) Check(ctx context.Context, h *Host) (Finding, error) {
 		return missing("no such parameter (a module not loaded?)")
 	case now == s.value && persisted:
 		return ok(now + ", in " + sysctlFile)
+	case now == s.value && h.Container:
+		// A container does not boot: its value lasts as long as it does,
+		// and sysctl.d is not read when it starts.
+		return ok(now + " (a container: set for its lifetime)")
 	case now == s.value:
 		return missing(now + " but not in " + sysctlFile)
 	}

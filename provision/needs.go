@@ -38,8 +38,8 @@ func kubernetesNeeds(names *hostnames) []Requirement {
 	}
 }
 
-// wordcountNeeds is what the word count's services run on: Java 17 for
-// HDFS and Spark, Python 3 with venv for PySpark and the collectors.
+// wordcountNeeds is what the word count's processes run on: Java 17 for
+// HDFS and Spark, Python 3 with venv for PySpark and the job.
 func wordcountNeeds() []Requirement {
 	return []Requirement{
 		pkg{name: "openjdk-17-jre-headless"},
@@ -113,8 +113,12 @@ func For(s *spec.Spec, hosts []inventory.Host) Plan {
 				add(h, kubernetesNeeds(names)...)
 			}
 		}
-		if w := tr.Spec.Workload; w != nil && w.Kind == spec.WorkloadWordCount {
-			for _, h := range withRole(w.CollectorsRole, w.DriverRole) {
+		// As processes, HDFS and Spark run on the master and worker hosts
+		// and the job on the driver's; as Swarm services they bring Java
+		// and Python in their image, and the hosts need only the engine.
+		// The collectors run in the runner.
+		if w := tr.Spec.Workload; w != nil && w.Kind == spec.WorkloadWordCount && o.Kind != spec.KindSwarm {
+			for _, h := range withRole(o.MasterRole, o.WorkerRole, w.DriverRole) {
 				add(h, wordcountNeeds()...)
 			}
 		}

@@ -38,6 +38,16 @@ func TestRequirementCheckApply(t *testing.T) {
 		{req: module{"br_netfilter"}, found: "not loaded", foundThen: "loaded, in /etc/modules-load.d/edgerig.conf"},
 		{req: module{"overlay"}, setup: func(f *fakeHost) { f.container = true }, found: "not loaded",
 			applyErr: "the host is a container: loading module overlay would change the kernel of the machine it runs on; set it there"},
+		{req: module{"overlay"}, setup: func(f *fakeHost) { f.container = true; f.modules["overlay"] = true },
+			found: "a container: loaded in its machine's kernel"},
+		{req: module{"br_netfilter"}, setup: func(f *fakeHost) {
+			f.container = true
+			f.files["/proc/sys/net/bridge/bridge-nf-call-iptables"] = "1\n"
+		}, found: "a container: loaded in its machine's kernel"},
+		{req: sysctl{"net.ipv4.ip_forward", "1"}, setup: func(f *fakeHost) {
+			f.container = true
+			f.files["/proc/sys/net/ipv4/ip_forward"] = "1\n"
+		}, found: "1 (a container: set for its lifetime)"},
 		{req: sysctl{"net.ipv4.ip_forward", "1"}, found: "0", foundThen: "1, in /etc/sysctl.d/90-edgerig.conf"},
 		{req: sysctl{"net.ipv4.ip_forward", "1"}, setup: func(f *fakeHost) { f.files["/proc/sys/net/ipv4/ip_forward"] = "1\n" },
 			found: "1 but not in /etc/sysctl.d/90-edgerig.conf", foundThen: "1, in"},

@@ -2,7 +2,9 @@ package spec
 
 import (
 	"bytes"
+	"slices"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -26,7 +28,27 @@ func (s *Spec) Marshal() []byte {
 	if s.Testbed != "" {
 		m.add("testbed", str(s.Testbed))
 	}
-	m.add("repeat", num(s.Repeat))
+	if tb := s.NewTestbed; tb != nil {
+		tm := &mapping{}
+		tm.add("kind", str(tb.Kind))
+		tm.add("nodes", num(tb.Nodes))
+		if len(tb.As) > 0 {
+			tm.add("as", str(strings.Join(tb.As, ",")))
+		}
+		n := tm.node()
+		n.Style = yaml.FlowStyle
+		m.add("testbed", n)
+	}
+	if u := s.Until; u != nil {
+		r := &mapping{}
+		r.add("min", num(u.Min))
+		r.add("max", num(u.Max))
+		r.add("until_rsd", str(strconv.FormatFloat(u.RSD, 'g', -1, 64)+"%"))
+		r.add("metric", str(u.Metric))
+		m.add("repeat", r.node())
+	} else {
+		m.add("repeat", num(s.Repeat))
+	}
 	if len(s.Matrix) > 0 {
 		mx := &mapping{}
 		for ai, a := range s.Matrix {
@@ -44,6 +66,18 @@ func (s *Spec) Marshal() []byte {
 	o.add("kind", str(s.Orchestrator.Kind))
 	o.add("master_role", str(s.Orchestrator.MasterRole))
 	o.add("worker_role", str(s.Orchestrator.WorkerRole))
+	if s.usesKubernetes() {
+		k := s.Orchestrator.Kubernetes
+		km := &mapping{}
+		km.add("install", str(k.Install))
+		km.add("version", str(k.Version))
+		if k.Source != "" {
+			km.add("source", str(k.Source))
+		}
+		n := km.node()
+		n.Style = yaml.FlowStyle
+		o.add("kubernetes", n)
+	}
 	m.add("orchestrator", o.node())
 
 	ph := &mapping{}
@@ -84,6 +118,9 @@ func (s *Spec) Marshal() []byte {
 		wm.add("driver_role", str(w.DriverRole))
 		wm.add("poll_interval", dur(w.PollInterval))
 		wm.add("executor_memory", str(w.ExecutorMemory.String()))
+		if w.SparkCPUQuota > 0 {
+			wm.add("spark_cpu_quota", str(strconv.FormatFloat(w.SparkCPUQuota, 'g', -1, 64)))
+		}
 		m.add("workload", wm.node())
 	}
 	if pn := s.Provision.encode(); pn != nil {
@@ -151,4 +188,18 @@ func strs(list []string) *yaml.Node {
 		n.Content = append(n.Content, str(s))
 	}
 	return n
+}
+
+// usesKubernetes says whether the orchestrator.kubernetes section matters:
+// a trial may run Kubernetes, or it was set to other than its defaults.
+func (s *Spec) usesKubernetes() bool {
+	if s.Orchestrator.Kind == KindKubernetes || s.Orchestrator.Kubernetes != defaults().Orchestrator.Kubernetes {
+		return true
+	}
+	for _, a := range s.Matrix {
+		if a.Key == "orchestrator.kind" && slices.Contains(a.Values, KindKubernetes) || strings.HasPrefix(a.Key, "orchestrator.kubernetes.") {
+			return true
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,26 +24,30 @@ type setter func(c *yamlpos.Checker, s *Spec, n *yaml.Node, path string) bool
 // the same setters for the file's own values, so a matrix value is checked
 // exactly like the value it replaces.
 var scalars = map[string]setter{
-	"testbed":                  name(func(s *Spec) *string { return &s.Testbed }),
-	"orchestrator.kind":        enum(func(s *Spec) *string { return &s.Orchestrator.Kind }, KindNone, KindSwarm, KindKubernetes),
-	"orchestrator.master_role": role("orchestrator.master_role", func(s *Spec) *string { return &s.Orchestrator.MasterRole }),
-	"orchestrator.worker_role": role("orchestrator.worker_role", func(s *Spec) *string { return &s.Orchestrator.WorkerRole }),
-	"phases.setup.timeout":     duration(func(s *Spec) *time.Duration { return &s.Phases.Setup.Timeout }, 0, 0),
-	"phases.settle.duration":   duration(func(s *Spec) *time.Duration { return &s.Phases.Settle.Duration }, 0, 0),
-	"phases.settle.quick":      quick(func(s *Spec) *Phase { return &s.Phases.Settle }),
-	"phases.measure.duration":  duration(func(s *Spec) *time.Duration { return &s.Phases.Measure.Duration }, 0, 0),
-	"phases.measure.quick":     quick(func(s *Spec) *Phase { return &s.Phases.Measure }),
-	"phases.teardown.timeout":  duration(func(s *Spec) *time.Duration { return &s.Phases.Teardown.Timeout }, 0, 0),
-	"probe.interval":           duration(func(s *Spec) *time.Duration { return &s.Probe.Interval }, 100*time.Millisecond, time.Hour),
-	"probe.containers":         boolean(func(s *Spec) *bool { return &s.Probe.Containers }),
-	"workload.kind":            enum(func(s *Spec) *string { return &s.Workload.Kind }, WorkloadWordCount),
-	"workload.file_size":       size(func(s *Spec) *Size { return &s.Workload.FileSize }),
-	"workload.rate":            rate(func(s *Spec) *Rate { return &s.Workload.Rate }),
-	"workload.files":           integer(func(s *Spec) *int { return &s.Workload.Files }, 1, 1000000),
-	"workload.collectors_role": role("workload.collectors_role", func(s *Spec) *string { return &s.Workload.CollectorsRole }),
-	"workload.driver_role":     name(func(s *Spec) *string { return &s.Workload.DriverRole }),
-	"workload.poll_interval":   duration(func(s *Spec) *time.Duration { return &s.Workload.PollInterval }, 0, 0),
-	"workload.executor_memory": size(func(s *Spec) *Size { return &s.Workload.ExecutorMemory }),
+	"testbed":                         name(func(s *Spec) *string { return &s.Testbed }),
+	"orchestrator.kind":               enum(func(s *Spec) *string { return &s.Orchestrator.Kind }, KindNone, KindSwarm, KindKubernetes),
+	"orchestrator.master_role":        role("orchestrator.master_role", func(s *Spec) *string { return &s.Orchestrator.MasterRole }),
+	"orchestrator.worker_role":        role("orchestrator.worker_role", func(s *Spec) *string { return &s.Orchestrator.WorkerRole }),
+	"orchestrator.kubernetes.install": enum(func(s *Spec) *string { return &s.Orchestrator.Kubernetes.Install }, InstallBinaries, InstallK3s, InstallKubeadm),
+	"orchestrator.kubernetes.version": kubeVersion(func(s *Spec) *string { return &s.Orchestrator.Kubernetes.Version }),
+	"orchestrator.kubernetes.source":  kubeSource(func(s *Spec) *string { return &s.Orchestrator.Kubernetes.Source }),
+	"phases.setup.timeout":            duration(func(s *Spec) *time.Duration { return &s.Phases.Setup.Timeout }, 0, 0),
+	"phases.settle.duration":          duration(func(s *Spec) *time.Duration { return &s.Phases.Settle.Duration }, 0, 0),
+	"phases.settle.quick":             quick(func(s *Spec) *Phase { return &s.Phases.Settle }),
+	"phases.measure.duration":         duration(func(s *Spec) *time.Duration { return &s.Phases.Measure.Duration }, 0, 0),
+	"phases.measure.quick":            quick(func(s *Spec) *Phase { return &s.Phases.Measure }),
+	"phases.teardown.timeout":         duration(func(s *Spec) *time.Duration { return &s.Phases.Teardown.Timeout }, 0, 0),
+	"probe.interval":                  duration(func(s *Spec) *time.Duration { return &s.Probe.Interval }, 100*time.Millisecond, time.Hour),
+	"probe.containers":                boolean(func(s *Spec) *bool { return &s.Probe.Containers }),
+	"workload.kind":                   enum(func(s *Spec) *string { return &s.Workload.Kind }, WorkloadWordCount),
+	"workload.file_size":              size(func(s *Spec) *Size { return &s.Workload.FileSize }),
+	"workload.rate":                   rate(func(s *Spec) *Rate { return &s.Workload.Rate }),
+	"workload.files":                  integer(func(s *Spec) *int { return &s.Workload.Files }, 1, 1000000),
+	"workload.collectors_role":        role("workload.collectors_role", func(s *Spec) *string { return &s.Workload.CollectorsRole }),
+	"workload.driver_role":            name(func(s *Spec) *string { return &s.Workload.DriverRole }),
+	"workload.poll_interval":          duration(func(s *Spec) *time.Duration { return &s.Workload.PollInterval }, 0, 0),
+	"workload.executor_memory":        size(func(s *Spec) *Size { return &s.Workload.ExecutorMemory }),
+	"workload.spark_cpu_quota":        cores(func(s *Spec) *float64 { return &s.Workload.SparkCPUQuota }),
 }
 
 // MatrixKeys lists the dotted paths a matrix may vary.
@@ -173,6 +178,23 @@ func integer(get func(*Spec) *int, lo, hi int) setter {
 			*get(s) = v
 		}
 		return ok
+	}
+}
+
+// cores is a CPU quota in cores: a positive number, at most 1024.
+func cores(get func(*Spec) *float64) setter {
+	return func(c *yamlpos.Checker, s *Spec, n *yaml.Node, path string) bool {
+		v, ok := c.Scalar(n, path)
+		if !ok {
+			return false
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(f > 0 && f <= 1024) {
+			c.Errorf(n, path, "%q is not a CPU quota in cores (a number above 0, like 0.2 for a fifth of one core)", v)
+			return false
+		}
+		*get(s) = f
+		return true
 	}
 }
 

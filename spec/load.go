@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -62,15 +63,11 @@ func decode(c *yamlpos.Checker, s *Spec, root *yaml.Node) {
 		s.Reference, _ = c.StringMap(n, "reference")
 	}
 	if n := f["testbed"]; n != nil {
-		scalars["testbed"](c, s, n, "testbed")
+		decodeTestbed(c, s, n)
 	}
-	if n := f["repeat"]; n != nil {
-		if v, ok := c.Int(n, "repeat", 1, 100); ok {
-			s.Repeat = v
-		}
-	}
+	var source *yaml.Node
 	if n := f["orchestrator"]; n != nil {
-		section(c, s, n, "orchestrator")
+		source = decodeOrchestrator(c, s, n)
 	}
 	if n := f["phases"]; n != nil {
 		decodePhases(c, s, n)
@@ -90,10 +87,18 @@ func decode(c *yamlpos.Checker, s *Spec, root *yaml.Node) {
 	if n := f["provision"]; n != nil {
 		decodeProvision(c, s, n)
 	}
+	// After steps, so that a step metric can name one.
+	if n := f["repeat"]; n != nil {
+		decodeRepeat(c, s, n)
+	}
 	// Last, so that a matrix over workload.* knows whether there is one.
 	if n := f["matrix"]; n != nil {
 		decodeMatrix(c, s, n)
+		if s.NewTestbed != nil && slices.ContainsFunc(s.Matrix, func(a Axis) bool { return a.Key == "testbed" }) {
+			c.Errorf(n, "matrix.testbed", "cannot vary the testbed when the spec makes one (testbed: {kind: ...})")
+		}
 	}
+	checkSource(c, s, source)
 }
 
 // section decodes a mapping made only of scalar fields (orchestrator,

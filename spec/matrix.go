@@ -64,6 +64,9 @@ func decodeMatrix(c *yamlpos.Checker, s *Spec, node *yaml.Node) {
 		}
 	}
 	n := max(s.Repeat, 1)
+	if s.Until != nil {
+		n = s.Until.Max
+	}
 	for _, a := range s.Matrix {
 		if n *= len(a.Values); n > MaxTrials {
 			break

@@ -45,8 +45,10 @@ type Spec struct {
 	Name         string
 	Description  string
 	Reference    map[string]string
-	Testbed      string
-	Repeat       int
+	Testbed      string      // an inventory testbed's name
+	NewTestbed   *NewTestbed // or a testbed the run makes (then Testbed is "")
+	Repeat       int         // fixed count; with Until, its Min
+	Until        *Until      // adaptive repeat; nil for a fixed count
 	Matrix       []Axis
 	Orchestrator Orchestrator
 	Phases       Phases
@@ -93,6 +95,7 @@ type Orchestrator struct {
 	Kind       string
 	MasterRole string
 	WorkerRole string
+	Kubernetes Kubernetes // used when Kind is kubernetes
 }
 
 // Phases holds the four phases' timings.
@@ -151,6 +154,11 @@ type Workload struct {
 	DriverRole     string
 	PollInterval   time.Duration
 	ExecutorMemory Size
+	// SparkCPUQuota, when above zero, runs every Spark process (master,
+	// workers, executors, the job) of a host in one cgroup limited to this
+	// many cores: how a batch is made slower than the interval on a fast
+	// machine, to show the delay growing as it did on the paper's boards.
+	SparkCPUQuota float64
 }
 
 // Default quick lengths of settle and measure (each capped by Duration).
@@ -162,8 +170,9 @@ const (
 // defaults returns a Spec with every default of the schema.
 func defaults() *Spec {
 	return &Spec{
-		Repeat:       1,
-		Orchestrator: Orchestrator{Kind: KindNone, MasterRole: "master", WorkerRole: "worker"},
+		Repeat: 1,
+		Orchestrator: Orchestrator{Kind: KindNone, MasterRole: "master", WorkerRole: "worker",
+			Kubernetes: Kubernetes{Install: InstallBinaries, Version: DefaultKubernetesVersion}},
 		Phases: Phases{
 			Setup:    Phase{Timeout: 5 * time.Minute},
 			Settle:   Phase{Duration: 10 * time.Second},
@@ -206,6 +215,10 @@ func (s *Spec) finish() {
 func (s *Spec) Clone() *Spec {
 	c := *s
 	c.Reference = maps.Clone(s.Reference)
+	if s.Until != nil {
+		u := *s.Until
+		c.Until = &u
+	}
 	c.origins = maps.Clone(s.origins)
 	c.Matrix = make([]Axis, len(s.Matrix))
 	for i, a := range s.Matrix {
@@ -225,6 +238,11 @@ func (s *Spec) Clone() *Spec {
 		}
 	}
 	c.Provision = s.Provision.clone()
+	if s.NewTestbed != nil {
+		tb := *s.NewTestbed
+		tb.As = slices.Clone(tb.As)
+		c.NewTestbed = &tb
+	}
 	if s.Workload != nil {
 		w := *s.Workload
 		c.Workload = &w

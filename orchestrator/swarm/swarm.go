@@ -1,8 +1,14 @@
-// Package swarm sets up and tears down a Docker Swarm across a run's hosts
-// through each host's Docker Engine API (docker swarm init/join/leave).
+// Package swarm sets up and tears down a Docker Swarm across a trial's
+// nodes through each node's Docker Engine API (swarm init/join/leave),
+// reached through the node's transport (engine.Dialer).
 //
-// It refuses to touch a host that is already part of a swarm: an
-// experiment must not leave (and so destroy) a swarm it did not create.
+// It never touches a swarm it did not create: before an init or a join it
+// writes a marker into the node's engine (a volume named MarkerVolume), and
+// a node found in a swarm without that marker is refused, so that an
+// experiment cannot leave (and so destroy) someone's swarm. A node found in
+// a swarm with the marker is what an interrupted earlier run left: Setup
+// leaves that swarm first. The marker lives in the engine itself, so the
+// driver needs no file-system rights on the host beyond the Engine API.
 package swarm
 
 import (
@@ -15,74 +21,151 @@ import (
 
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/docker/client"
+
+	"github.com/edgerig/edgerig/engine"
+	"github.com/edgerig/edgerig/orchestrator"
 )
 
-// Node is one host of the swarm.
-type Node struct {
-	Name string
-	// Addr is the address other nodes reach this one at; "" for a
-	// single-host run on this machine (127.0.0.1 is advertised).
-	Addr   string
-	Docker *client.Client
+// node is one cluster node with its Engine API client.
+type node struct {
+	name   string
+	addr   string // as given in the Cluster; "" for this machine
+	docker *client.Client
 }
 
-// Driver sets up one swarm. Its zero value is ready to use; keep one per
-// trial, since Teardown only leaves what Setup joined.
+// Driver sets up one swarm; it implements orchestrator.Driver. Keep one per
+// trial: Teardown only leaves what this value's Setup joined.
 type Driver struct {
 	// Poll is how often readiness is checked; 500 ms when zero.
 	Poll time.Duration
 
-	// joined holds every node an init or join was tried on, in order,
-	// master first. It is recorded before the call: an init or join the
-	// engine carried out although the call timed out or was cancelled
-	// must still be left.
-	joined []Node
+	nodes []node // master first; clients opened by Setup, closed by Teardown
+	// joined holds every node an init or join was tried on (and its marker
+	// written), in order, master first. It is recorded before the call: an
+	// init or join the engine carried out although the call timed out or
+	// was cancelled must still be left.
+	joined []node
 }
 
-// Setup initialises a swarm on master, joins workers, and waits until
-// every node is Ready (or ctx ends).
-func (d *Driver) Setup(ctx context.Context, master Node, workers []Node) error {
-	for _, n := range append([]Node{master}, workers...) {
-		info, err := n.Docker.Info(ctx)
+// New returns a driver with default settings.
+func New() *Driver { return &Driver{} }
+
+var _ orchestrator.Driver = (*Driver)(nil)
+
+// Setup opens each node's Engine API, refuses a node in a swarm edgerig did
+// not make, leaves what an interrupted earlier run left, then initialises a
+// swarm on the master and joins the workers.
+func (d *Driver) Setup(ctx context.Context, c orchestrator.Cluster) error {
+	if len(d.nodes) > 0 {
+		return errors.New("swarm: Setup called twice on one driver: use one driver per trial")
+	}
+	for _, n := range c.Nodes() {
+		dl, ok := n.T.(engine.Dialer)
+		if !ok {
+			d.closeClients()
+			return fmt.Errorf("swarm: %s: its transport cannot reach the Docker Engine API", n.Name)
+		}
+		cli, err := engine.New(dl)
 		if err != nil {
-			return fmt.Errorf("swarm: %s: docker info: %w", n.Name, err)
+			d.closeClients()
+			return fmt.Errorf("swarm: %s: %w", n.Name, err)
 		}
-		if st := info.Swarm.LocalNodeState; st != swarm.LocalNodeStateInactive {
-			return fmt.Errorf("swarm: %s is already in a swarm (state %q); edgerig will not join or leave a swarm it did not create: leave it first (docker swarm leave)", n.Name, st)
-		}
+		d.nodes = append(d.nodes, node{name: n.Name, addr: n.Addr, docker: cli})
 	}
-	addr := advertise(master.Addr)
+	if err := d.cleanLeftovers(ctx); err != nil {
+		return err
+	}
+	master, workers := d.nodes[0], d.nodes[1:]
+	addr := advertise(master.addr)
 	d.joined = append(d.joined, master)
-	if _, err := master.Docker.SwarmInit(ctx, swarm.InitRequest{ListenAddr: "0.0.0.0:2377", AdvertiseAddr: addr}); err != nil {
-		return fmt.Errorf("swarm: %s: init: %w", master.Name, err)
+	if err := mark(ctx, master); err != nil {
+		return err
 	}
-	sw, err := master.Docker.SwarmInspect(ctx)
+	req := swarm.InitRequest{ListenAddr: "0.0.0.0:2377", AdvertiseAddr: addr}
+	req.Spec.Annotations.Labels = map[string]string{MarkerLabel: "swarm"}
+	if _, err := master.docker.SwarmInit(ctx, req); err != nil {
+		return fmt.Errorf("swarm: %s: init: %w", master.name, err)
+	}
+	sw, err := master.docker.SwarmInspect(ctx)
 	if err != nil {
-		return fmt.Errorf("swarm: %s: inspect: %w", master.Name, err)
+		return fmt.Errorf("swarm: %s: inspect: %w", master.name, err)
 	}
 	remote := net.JoinHostPort(addr, "2377")
 	for _, w := range workers {
+		d.joined = append(d.joined, w)
+		if err := mark(ctx, w); err != nil {
+			return err
+		}
 		req := swarm.JoinRequest{
 			ListenAddr:    "0.0.0.0:2377",
-			AdvertiseAddr: advertise(w.Addr),
+			AdvertiseAddr: advertise(w.addr),
 			RemoteAddrs:   []string{remote},
 			JoinToken:     sw.JoinTokens.Worker,
 		}
-		d.joined = append(d.joined, w)
-		if err := w.Docker.SwarmJoin(ctx, req); err != nil {
-			return fmt.Errorf("swarm: %s: join %s: %w", w.Name, remote, err)
+		if err := w.docker.SwarmJoin(ctx, req); err != nil {
+			return fmt.Errorf("swarm: %s: join %s: %w", w.name, remote, err)
 		}
 	}
-	return d.waitReady(ctx, master, 1+len(workers))
+	return nil
 }
 
-func (d *Driver) waitReady(ctx context.Context, master Node, want int) error {
+// cleanLeftovers refuses a node in a swarm without the marker, then makes
+// every marked node leave its swarm (workers first) and drops stale markers.
+func (d *Driver) cleanLeftovers(ctx context.Context) error {
+	type seen struct {
+		state  swarm.LocalNodeState
+		marked bool
+	}
+	states := make([]seen, len(d.nodes))
+	for i, n := range d.nodes {
+		info, err := n.docker.Info(ctx)
+		if err != nil {
+			return fmt.Errorf("swarm: %s: docker info: %w", n.name, err)
+		}
+		marked, err := hasMark(ctx, n)
+		if err != nil {
+			return err
+		}
+		st := info.Swarm.LocalNodeState
+		if st != swarm.LocalNodeStateInactive && !marked {
+			return fmt.Errorf("swarm: %s is already in a swarm (state %q) that edgerig did not create (no %s volume): edgerig will not join or leave it: leave it first (docker swarm leave)", n.name, st, MarkerVolume)
+		}
+		states[i] = seen{st, marked}
+	}
+	var errs []error
+	for i := len(d.nodes) - 1; i >= 0; i-- {
+		n, s := d.nodes[i], states[i]
+		if !s.marked {
+			continue
+		}
+		if s.state != swarm.LocalNodeStateInactive {
+			if err := n.docker.SwarmLeave(ctx, true); err != nil {
+				errs = append(errs, fmt.Errorf("swarm: %s: leaving the swarm an earlier run left: %w", n.name, err))
+				continue
+			}
+		}
+		if err := unmark(ctx, n); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Ready waits until every node of the swarm is Ready, or ctx ends.
+func (d *Driver) Ready(ctx context.Context) error {
+	if len(d.nodes) == 0 {
+		return errors.New("swarm: Ready before Setup")
+	}
 	poll := d.Poll
 	if poll == 0 {
 		poll = 500 * time.Millisecond
 	}
+	master, want := d.nodes[0], len(d.nodes)
 	for {
-		nodes, err := master.Docker.NodeList(ctx, swarm.NodeListOptions{})
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("swarm: waiting for %d nodes to be ready: %w", want, err)
+		}
+		nodes, err := master.docker.NodeList(ctx, swarm.NodeListOptions{})
 		ready := 0
 		if err == nil {
 			for _, n := range nodes {
@@ -106,31 +189,46 @@ func (d *Driver) waitReady(ctx context.Context, master Node, want int) error {
 }
 
 // Teardown makes every node that Setup tried to join leave the swarm,
-// workers first, and reports every failure. It asks each engine for its
-// state first: a node whose init or join never took effect is left alone
-// (Setup refused nodes already in a swarm, so any swarm found is ours).
-// It is safe to call after a failed or partial Setup, and more than once.
+// workers first, and removes its marker, reporting every failure with what
+// was left on which node. It asks each engine for its state first: a node
+// whose init or join never took effect is only unmarked. It is safe to call
+// after a failed or partial Setup, and more than once.
 func (d *Driver) Teardown(ctx context.Context) error {
 	var errs []error
 	for i := len(d.joined) - 1; i >= 0; i-- {
 		n := d.joined[i]
-		st, err := State(ctx, n)
-		if err == nil && st == string(swarm.LocalNodeStateInactive) {
+		st, err := State(ctx, n.docker)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("swarm: %s: left behind: its swarm membership (if the join took effect) and the %s volume: %w", n.name, MarkerVolume, err))
 			continue
 		}
-		if err := n.Docker.SwarmLeave(ctx, true); err != nil {
-			errs = append(errs, fmt.Errorf("swarm: %s: leave: %w", n.Name, err))
+		if st != string(swarm.LocalNodeStateInactive) {
+			if err := n.docker.SwarmLeave(ctx, true); err != nil {
+				errs = append(errs, fmt.Errorf("swarm: %s: leave: %w (left behind: swarm membership, state %q)", n.name, err, st))
+				continue
+			}
+		}
+		if err := unmark(ctx, n); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	d.joined = nil
+	d.closeClients()
 	return errors.Join(errs...)
 }
 
-// State returns the swarm state of a node's engine ("inactive", "active", ...).
-func State(ctx context.Context, n Node) (string, error) {
-	info, err := n.Docker.Info(ctx)
+func (d *Driver) closeClients() {
+	for _, n := range d.nodes {
+		n.docker.Close()
+	}
+	d.nodes = nil
+}
+
+// State returns the swarm state of an engine ("inactive", "active", ...).
+func State(ctx context.Context, cli *client.Client) (string, error) {
+	info, err := cli.Info(ctx)
 	if err != nil {
-		return "", fmt.Errorf("swarm: %s: docker info: %w", n.Name, err)
+		return "", fmt.Errorf("docker info: %w", err)
 	}
 	return string(info.Swarm.LocalNodeState), nil
 }

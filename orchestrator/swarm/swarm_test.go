@@ -9,6 +9,7 @@ import (
 
 	"github.com/edgerig/edgerig/engine"
 	"github.com/edgerig/edgerig/internal/testenv"
+	"github.com/edgerig/edgerig/orchestrator"
 	"github.com/edgerig/edgerig/transport/local"
 )
 
@@ -25,27 +26,25 @@ func TestSetupTeardownLocal(t *testing.T) {
 	defer cli.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	n := Node{Name: "local", Docker: cli}
+	c := orchestrator.Cluster{Master: orchestrator.Node{Name: "local", T: local.New("local")}}
 
-	var d Driver
-	require.NoError(t, d.Setup(ctx, n, nil))
+	d := New()
+	require.NoError(t, d.Setup(ctx, c))
 	t.Cleanup(func() { _ = d.Teardown(context.Background()) })
-	st, err := State(ctx, n)
+	require.NoError(t, d.Ready(ctx))
+	st, err := State(ctx, cli)
 	require.NoError(t, err)
 	require.Equal(t, "active", st)
-
-	// A second driver must refuse the swarm the first one made.
-	var other Driver
-	err = other.Setup(ctx, n, nil)
-	require.ErrorContains(t, err, "already in a swarm")
-	require.NoError(t, other.Teardown(ctx), "teardown of a refused setup touches nothing")
-	st, _ = State(ctx, n)
-	require.Equal(t, "active", st)
+	ws, err := d.List(ctx)
+	require.NoError(t, err)
+	require.Empty(t, ws, "an idle swarm runs no task")
 
 	require.NoError(t, d.Teardown(ctx))
-	st, err = State(ctx, n)
+	st, err = State(ctx, cli)
 	require.NoError(t, err)
 	require.Equal(t, "inactive", st)
+	_, err = cli.VolumeInspect(ctx, MarkerVolume)
+	require.Error(t, err, "the marker is removed")
 }
 
 func TestAdvertise(t *testing.T) {
