@@ -98,8 +98,22 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 // java is the command line of a daemon whose configuration is in dir/conf.
 // The conf directory also holds the empty webapps/ the Maven jars lack.
 func (c *Cluster) java(dir, class string) []string {
-	return []string{"java", "-Xmx" + c.cfg.Heap, "-Dhadoop.log.dir=" + path.Join(dir, "logs"),
-		"-cp", path.Join(dir, "conf") + ":" + path.Join(c.cfg.Jars, "*"), class}
+	name := "hdfs-datanode"
+	if strings.HasSuffix(class, ".NameNode") {
+		name = "hdfs-namenode"
+	}
+	return append(NamedJava(path.Join(dir, "bin"), name), "-Xmx"+c.cfg.Heap, "-Dhadoop.log.dir="+path.Join(dir, "logs"),
+		"-cp", path.Join(dir, "conf")+":"+path.Join(c.cfg.Jars, "*"), class)
+}
+
+// NamedJava is the start of a command line that runs the host's java
+// under another name: a symbolic link called name, in binDir, to the real
+// binary. The kernel names a process after the file it executed, so the
+// probe (probe.daemons) can tell a NameNode from a DataNode or a Spark
+// executor, which would all be "java".
+func NamedJava(binDir, name string) []string {
+	return []string{"sh", "-c", `mkdir -p "$1" && ln -sf "$(readlink -f "$(command -v java)")" "$1/$2" && d=$1/$2 && shift 2 && exec "$d" "$@"`,
+		"sh", binDir, name}
 }
 
 // HTTPAddr is the NameNode's WebHDFS address, host:port.

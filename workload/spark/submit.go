@@ -22,7 +22,7 @@ type Job struct {
 // Submit starts the job through the line stamper; every line it writes,
 // stdout and the driver's log, reaches out stamped (see stamp.py). The
 // job runs until stopped.
-func (c *Cluster) Submit(j Job, out io.Writer) *daemon.Daemon {
+func (c *Cluster) Submit(j Job, out io.Writer) (*daemon.Daemon, error) {
 	args := []string{c.inst.Python, j.Stamp, path.Join(c.inst.SparkHome, "bin", "spark-submit"),
 		"--master", c.URL(),
 		"--executor-memory", j.ExecutorMemory,
@@ -31,7 +31,13 @@ func (c *Cluster) Submit(j Job, out io.Writer) *daemon.Daemon {
 		"--conf", "spark.driver.bindAddress=" + j.Addr,
 		"--conf", "spark.ui.enabled=false",
 		j.Script, j.Dir, fmt.Sprint(j.PollInterval)}
-	d := daemon.Start(j.Host, "the Spark streaming job", args, c.inst.Env(j.Addr), out)
-	c.daemons = append(c.daemons, d)
-	return d
+	if err := c.inst.prepare(j.Host); err != nil {
+		return nil, err
+	}
+	d := c.start(j.Host, "the Spark streaming job", args, c.inst.Env(j.Addr), out)
+	if c.jobs == nil {
+		c.jobs = map[*daemon.Daemon]bool{}
+	}
+	c.jobs[d] = true
+	return d, nil
 }

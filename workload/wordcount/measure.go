@@ -69,16 +69,19 @@ func (w *Workload) Measure(ctx context.Context, length time.Duration) error {
 	s := delay.Summarize(files)
 	w.event(results.EventInfo, "wordcount delays: "+s.String(), map[string]any{
 		"files": s.Files, "lost": s.Lost, "p50_ms": ms(s.P50), "p90_ms": ms(s.P90), "p99_ms": ms(s.P99),
-		"max_ms": ms(s.Max), "bound_ms": ms(s.Bound), "late": s.Late, "submit_errors": errorsSeen})
+		"max_ms": ms(s.Max), "bound_ms": ms(s.Bound), "late": s.Late, "submit_errors": errorsSeen,
+		"poll_interval_s": wl.PollInterval.Seconds(), "file_size_b": int64(wl.FileSize), "rate_per_s": 1 / w.period().Seconds()})
 	w.printf("%s", s)
 	return err
 }
 
 // watch returns when the submitters are done, or with an error when the
-// job or a Spark daemon ends; HDFS daemons ending is recorded once and
-// the schedule goes on (its files fail with their own errors).
+// job or a Spark daemon ends. HDFS daemons ending is recorded once and the
+// schedule goes on (its files fail with their own errors); the job ending
+// after HDFS did is its consequence, recorded the same way, so the run
+// goes on to report the failures rather than stopping at them.
 func (w *Workload) watch(ctx context.Context, done <-chan struct{}) error {
-	hdfsNoted := false
+	jobNoted := false
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -89,30 +92,41 @@ func (w *Workload) watch(ctx context.Context, done <-chan struct{}) error {
 			return fmt.Errorf("wordcount: measure: %w", ctx.Err())
 		case <-tick.C:
 		}
-		if err := w.job.Exited(); err != nil {
-			return fmt.Errorf("wordcount: the Spark streaming job ended during measure: %w", err)
+		if err := w.hdfs.Exited(); err != nil && !w.hdfsFailed {
+			w.hdfsFailed = true
+			w.event(results.EventError, err.Error(), nil)
+			w.printf("%v (the run goes on; files fail with their errors)", err)
+		}
+		if err := w.job.Exited(); err != nil && !jobNoted {
+			if !w.hdfsFailed {
+				return fmt.Errorf("wordcount: the Spark streaming job ended during measure: %w", err)
+			}
+			jobNoted = true
+			msg := "the Spark streaming job ended after HDFS failed: " + err.Error()
+			w.event(results.EventError, msg, nil)
+			w.printf("%s (the run goes on; files fail with their errors)", msg)
 		}
 		if err := w.spark.Exited(); err != nil {
 			return err
-		}
-		if err := w.hdfs.Exited(); err != nil && !hdfsNoted {
-			hdfsNoted = true
-			w.event(results.EventError, err.Error(), nil)
-			w.printf("%v (the run goes on; files fail with their errors)", err)
 		}
 	}
 }
 
 // drain waits until every file that reached the watched directory has been
-// printed, or the drain time has passed.
+// printed. A job behind the interval has a queue to work off, so the wait
+// is long as long as batches keep being printed: it ends when none was for
+// the idle limit (cfg.Drain), or after ten times that in all, and what is
+// still pending then is lost.
 func (w *Workload) drain(ctx context.Context, subs []delay.Submitted) error {
-	limit := w.cfg.Drain
-	if limit == 0 {
-		limit = max(30*time.Second, 10*w.cfg.Workload.PollInterval)
+	idle := w.cfg.Drain
+	if idle == 0 {
+		idle = max(30*time.Second, 10*w.cfg.Workload.PollInterval)
 	}
-	deadline := time.After(limit)
+	start := time.Now()
+	lastBatches, lastProgress := -1, time.Now()
 	for {
-		files := delay.Compute(subs, w.parser.Batches(), w.driver.Clock)
+		bs := w.parser.Batches()
+		files := delay.Compute(subs, bs, w.driver.Clock)
 		pending := 0
 		for _, f := range files {
 			if f.Lost != "" && f.InDir {
@@ -122,15 +136,33 @@ func (w *Workload) drain(ctx context.Context, subs []delay.Submitted) error {
 		if pending == 0 {
 			return nil
 		}
-		select {
-		case <-deadline:
-			w.printf("%d file(s) still not printed %s after the last was due: counted as lost", pending, limit)
+		done := 0
+		for _, b := range bs {
+			if !b.PrintEnd.IsZero() {
+				done++
+			}
+		}
+		if done != lastBatches {
+			lastBatches, lastProgress = done, time.Now()
+		}
+		switch {
+		case time.Since(lastProgress) > idle:
+			w.printf("%d file(s) still not printed and no batch printed for %s: counted as lost", pending, idle)
 			return nil
+		case time.Since(start) > 10*idle:
+			w.printf("%d file(s) still not printed %s after the last was due: counted as lost", pending, 10*idle)
+			return nil
+		}
+		select {
 		case <-ctx.Done():
 			return fmt.Errorf("wordcount: waiting for the last output: %w", ctx.Err())
 		case <-time.After(500 * time.Millisecond):
 		}
 		if err := w.job.Exited(); err != nil {
+			if w.hdfsFailed {
+				w.printf("%d file(s) never printed: the job ended after HDFS failed", pending)
+				return nil
+			}
 			return fmt.Errorf("wordcount: the Spark streaming job ended while its last files were pending: %w", err)
 		}
 	}

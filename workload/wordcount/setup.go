@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/edgerig/edgerig/results"
+	"github.com/edgerig/edgerig/workload/daemon"
 	"github.com/edgerig/edgerig/workload/hdfs"
 	"github.com/edgerig/edgerig/workload/install"
 	"github.com/edgerig/edgerig/workload/spark"
@@ -22,22 +23,38 @@ import (
 // Teardown to stop.
 func (w *Workload) Setup(ctx context.Context) error {
 	paths := map[string]install.Paths{}
-	for _, h := range w.hosts() {
-		w.printf("installing on %s (cached under $EDGERIG_CACHE or ~/.cache/edgerig)", h.Name)
-		p, err := install.Install(ctx, h.T, w.dir+"/job", w.cfg.Progress)
-		if err != nil {
-			return fmt.Errorf("%s: %w", h.Name, err)
+	hdfsHost := func(h Host) hdfs.Host { return h.T }
+	sparkHost := func(h Host) daemon.Runner { return h.T }
+	quota := w.cfg.Workload.SparkCPUQuota
+	if w.svc != nil {
+		if err := w.prepareServices(ctx); err != nil {
+			return err
 		}
-		paths[h.Name] = p
+		for _, h := range w.hosts() {
+			paths[h.Name] = w.svc.Paths
+		}
+		hdfsHost = func(h Host) hdfs.Host { return w.svc.Stack.Host(w.node(h, 0)) }
+		sparkHost = func(h Host) daemon.Runner { return w.svc.Stack.Host(w.node(h, quota)) }
+		// The services' CPU limit replaces the cgroup the processes join.
+		quota = 0
+	} else {
+		for _, h := range w.hosts() {
+			w.printf("installing on %s (cached under $EDGERIG_CACHE or ~/.cache/edgerig)", h.Name)
+			p, err := install.Install(ctx, h.T, w.dir+"/job", w.cfg.Progress)
+			if err != nil {
+				return fmt.Errorf("%s: %w", h.Name, err)
+			}
+			paths[h.Name] = p
+		}
 	}
 	port := portPicker()
-	nn := hdfs.NameNode{Host: w.nn.T, Addr: w.nn.Addr, RPCPort: port(w.nn, 9000), HTTPPort: port(w.nn, 9870)}
+	nn := hdfs.NameNode{Host: hdfsHost(w.nn), Addr: w.nn.Addr, RPCPort: port(w.nn, 9000), HTTPPort: port(w.nn, 9870)}
 	var dns []hdfs.DataNode
 	for i, h := range w.workers {
-		dns = append(dns, hdfs.DataNode{Host: h.T, Addr: h.Addr, Name: fmt.Sprintf("datanode%d", i),
+		dns = append(dns, hdfs.DataNode{Host: hdfsHost(h), Addr: h.Addr, Name: fmt.Sprintf("datanode%d", i),
 			DataPort: port(h, 9866), HTTPPort: port(h, 9864), IPCPort: port(h, 9867)})
 	}
-	w.printf("starting HDFS: NameNode on %s, %d DataNode(s)", w.nn.Name, len(dns))
+	w.printf("starting HDFS: NameNode on %s, %d DataNode(s)%s", w.nn.Name, len(dns), w.as())
 	start := time.Now()
 	var err error
 	w.hdfs, err = hdfs.Start(ctx, hdfs.Config{NameNode: nn, DataNodes: dns, Replication: 1,
@@ -51,20 +68,26 @@ func (w *Workload) Setup(ctx context.Context) error {
 	}
 
 	pm := paths[w.nn.Name]
-	master := spark.Node{Host: w.nn.T, Addr: w.nn.Addr, Port: port(w.nn, 7077), WebPort: port(w.nn, 8080)}
+	master := spark.Node{Host: sparkHost(w.nn), Addr: w.nn.Addr, Port: port(w.nn, 7077), WebPort: port(w.nn, 8080)}
 	var workers []spark.Node
 	for i, h := range w.workers {
-		workers = append(workers, spark.Node{Host: h.T, Addr: h.Addr, Port: port(h, 7078), WebPort: port(h, 8081),
+		workers = append(workers, spark.Node{Host: sparkHost(h), Addr: h.Addr, Port: port(h, 7078), WebPort: port(h, 8081),
 			Cores: 2, Memory: "1g", Dir: fmt.Sprintf("%s/spark-worker%d", w.dir, i)})
 	}
-	w.printf("starting Spark: master on %s, %d worker(s)", w.nn.Name, len(workers))
+	w.printf("starting Spark: master on %s, %d worker(s)%s", w.nn.Name, len(workers), w.as())
+	if q := w.cfg.Workload.SparkCPUQuota; q > 0 {
+		w.printf("every Spark process runs limited to %g core(s) (workload.spark_cpu_quota)", q)
+	}
 	start = time.Now()
-	w.spark, err = spark.Start(ctx, spark.Install{SparkHome: pm.SparkHome, Python: pm.Python}, master, workers)
+	w.spark, err = spark.Start(ctx, spark.Install{SparkHome: pm.SparkHome, Python: pm.Python,
+		CPUQuota: quota, Cgroup: fmt.Sprintf("edgerig-spark-%s-%d", results.SafeName(w.cfg.Trial), os.Getpid()),
+		JavaHome: w.dir + "/spark-java"}, master, workers)
 	if err != nil {
 		return err
 	}
 	w.event(results.EventInfo, "Spark ready", map[string]any{"seconds": time.Since(start).Seconds(), "master": w.spark.URL()})
-	if err := w.submitJob(paths[w.driver.Name]); err != nil {
+	w.event(results.EventInfo, "wordcount placement", w.placement())
+	if err := w.submitJob(sparkHost(w.driver), paths[w.driver.Name]); err != nil {
 		return err
 	}
 	return w.warmup(ctx)
@@ -72,7 +95,7 @@ func (w *Workload) Setup(ctx context.Context) error {
 
 // submitJob starts the streaming job; its stamped output is kept in the
 // run directory and parsed as it arrives.
-func (w *Workload) submitJob(p install.Paths) error {
+func (w *Workload) submitJob(host daemon.Runner, p install.Paths) error {
 	if err := os.MkdirAll(filepath.Dir(w.jobLogPath()), 0o755); err != nil {
 		return fmt.Errorf("wordcount: %w", err)
 	}
@@ -89,9 +112,13 @@ func (w *Workload) submitJob(p install.Paths) error {
 		_, _ = io.Copy(io.Discard, pr)
 	}()
 	wl := w.cfg.Workload
-	w.job = w.spark.Submit(spark.Job{Host: w.driver.T, Addr: w.driver.Addr, Stamp: p.Stamp, Script: p.Job,
+	w.job, err = w.spark.Submit(spark.Job{Host: host, Addr: w.driver.Addr, Stamp: p.Stamp, Script: p.Job,
 		Dir: w.hdfs.URI() + w.watched, PollInterval: wl.PollInterval.Seconds(),
 		ExecutorMemory: fmt.Sprintf("%dm", int64(wl.ExecutorMemory)/1_000_000), ExecutorCores: 2 * len(w.workers)}, pw)
+	if err != nil {
+		pw.Close()
+		return err
+	}
 	go func() {
 		<-w.job.Done()
 		pw.Close()
@@ -100,10 +127,12 @@ func (w *Workload) submitJob(p install.Paths) error {
 	return nil
 }
 
-// warmup feeds the job files at the spec's rate until it has printed one
-// and its last three batches each took less than the interval: the first
-// batches take seconds while executors start, and measuring them would
-// measure start-up, not the pipeline.
+// warmup feeds the job one file at a time (the next only once the last
+// was printed, and never faster than the spec's rate) until it has printed
+// one and its last three batches each took less than the interval. The
+// first batches take seconds while executors start; feeding them at the
+// full rate then would queue a backlog that measure inherits, so the
+// warm-up is closed-loop and measure starts from an empty queue.
 func (w *Workload) warmup(parent context.Context) error {
 	limit := w.cfg.Warmup
 	if limit == 0 {
@@ -112,31 +141,30 @@ func (w *Workload) warmup(parent context.Context) error {
 	ctx, cancel := context.WithTimeout(parent, limit)
 	defer cancel()
 	start := time.Now()
-	w.printf("warming up: files at %s until batches keep up with the %s interval (at most %s)", w.cfg.Workload.Rate, w.cfg.Workload.PollInterval, limit)
+	w.printf("warming up: one file at a time until batches keep up with the %s interval (at most %s)", w.cfg.Workload.PollInterval, limit)
 	fs := webhdfs.New(w.hdfs.HTTPAddr(), "edgerig", 10*time.Second)
-	sctx, stop := context.WithCancel(ctx)
-	subDone := make(chan struct{})
-	go func() {
-		defer close(subDone)
-		_ = submit.Run(sctx, submit.Config{Period: w.period(), Count: 100000, Size: int(w.cfg.Workload.FileSize),
-			Dir: w.watched, Prefix: tokenPrefix(w.cfg.Trial, 0, true)}, fs, func(submit.Record) {
-			w.mu.Lock()
-			w.warmupFiles++
-			w.mu.Unlock()
-		})
-	}()
-	defer func() { stop(); <-subDone }()
+	prefix := tokenPrefix(w.cfg.Trial, 0, true)
+	pending, seq := "", 0
+	var sent time.Time
 	for {
 		if err := w.failed(); err != nil {
 			return err
 		}
 		if ok, why := w.warm(); ok {
-			w.mu.Lock()
-			n := w.warmupFiles
-			w.mu.Unlock()
-			w.event(results.EventInfo, "warm-up done", map[string]any{"seconds": time.Since(start).Seconds(), "files": n, "why": why, "converged": true})
-			w.printf("warm-up done after %s (%d files): %s", time.Since(start).Round(time.Second), n, why)
+			w.event(results.EventInfo, "warm-up done", map[string]any{"seconds": time.Since(start).Seconds(), "files": seq, "why": why, "converged": true})
+			w.printf("warm-up done after %s (%d files): %s", time.Since(start).Round(time.Second), seq, why)
 			return nil
+		}
+		if (pending == "" || w.printed(pending) || time.Since(sent) > 30*w.period()) && time.Since(sent) >= w.period() {
+			sent = time.Now()
+			var rec submit.Record
+			_ = submit.Run(ctx, submit.Config{Period: w.period(), Count: 1, Size: int(w.cfg.Workload.FileSize),
+				Dir: w.watched, Prefix: prefix + fmt.Sprint(seq)}, fs, func(r submit.Record) { rec = r })
+			seq++
+			pending = ""
+			if rec.Err == "" && rec.Name != "" {
+				pending = rec.Name
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -147,12 +175,45 @@ func (w *Workload) warmup(parent context.Context) error {
 			// A job that cannot keep up with the interval never warms up;
 			// that is a result to measure, not a reason to give up.
 			msg := fmt.Sprintf("warm-up did not converge within %s: %s; measuring anyway", limit, why)
-			w.event(results.EventInfo, msg, map[string]any{"seconds": time.Since(start).Seconds(), "converged": false})
+			w.event(results.EventInfo, msg, map[string]any{"seconds": time.Since(start).Seconds(), "files": seq, "converged": false})
 			w.printf("%s", msg)
 			return nil
-		case <-time.After(500 * time.Millisecond):
+		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// placement names the host of every part, for the report's Table 2.
+func (w *Workload) placement() map[string]any {
+	names := func(hs []Host) []string {
+		var out []string
+		for _, h := range hs {
+			out = append(out, h.Name)
+		}
+		return out
+	}
+	as := "processes"
+	if w.svc != nil {
+		as = "swarm services of stack " + w.svc.Stack.Name()
+	}
+	return map[string]any{"as": as, "namenode": w.nn.Name, "spark-master": w.nn.Name, "datanodes": names(w.workers),
+		"spark-workers": names(w.workers), "driver": w.driver.Name, "collectors": names(w.collectors),
+		"spark_cpu_quota": w.cfg.Workload.SparkCPUQuota}
+}
+
+// printed says whether a batch listing the file has printed its output.
+func (w *Workload) printed(name string) bool {
+	for _, b := range w.parser.Batches() {
+		if b.PrintEnd.IsZero() {
+			continue
+		}
+		for _, f := range b.Files {
+			if f == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // warm says whether a batch with files has been printed and the last three

@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/edgerig/edgerig/delay"
@@ -80,8 +79,8 @@ type Workload struct {
 	readDone            chan struct{}
 	logFile             *os.File
 	watched             string // HDFS path of the watched directory
-	mu                  sync.Mutex
-	warmupFiles         int
+	hdfsFailed          bool   // an HDFS daemon ended during measure
+	svc                 *Services
 }
 
 // New checks that the hosts have the roles the workload needs.
@@ -163,6 +162,10 @@ func (w *Workload) Teardown(ctx context.Context) error {
 	}
 	if w.logFile != nil {
 		errs = append(errs, w.logFile.Close())
+	}
+	if w.svc != nil {
+		// Services a Run could not remove, or an earlier cut-short run left.
+		errs = append(errs, w.svc.Stack.Remove(ctx))
 	}
 	seen := map[string]bool{}
 	for _, h := range w.cfg.Hosts {
