@@ -149,6 +149,10 @@ const (
 	// Data holds id (full ID), name, image, and service, pod, namespace
 	// where known. The report labels container series with it.
 	EventContainer = "container"
+	// EventRepeats is an adaptive repeat's decision after a repeat of a
+	// matrix combination: Message says it in words; Data holds metric,
+	// values (one per repeat), rsd_pct, threshold_pct, repeats and stopped.
+	EventRepeats = "repeats"
 )
 
 // Row is one value of one series at one tick, as stored in samples/HOST.csv.

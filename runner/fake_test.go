@@ -46,12 +46,21 @@ type fakeHost struct {
 	hang     map[string]chan struct{} // closed when a command hangs: the test may act
 	cutAfter int
 	ran      [][]string
+	takes    map[string][]time.Duration // per word: how long each successive command takes
 }
 
 func newFakeHost(name string, interval time.Duration) *fakeHost {
 	return &fakeHost{name: name, interval: interval, placed: map[string]bool{},
 		offset: func(time.Time) time.Duration { return 0 },
-		fail:   map[string]error{}, hang: map[string]chan struct{}{}}
+		fail:   map[string]error{}, hang: map[string]chan struct{}{}, takes: map[string][]time.Duration{}}
+}
+
+// takeTimes makes the successive commands containing word take ds, one
+// each in order (then no time).
+func (f *fakeHost) takeTimes(word string, ds ...time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.takes[word] = ds
 }
 
 // failOn makes every command containing word fail.
@@ -109,6 +118,21 @@ func (f *fakeHost) Run(ctx context.Context, c transport.Cmd) error {
 	}
 	if fail != nil {
 		return fail
+	}
+	f.mu.Lock()
+	var take time.Duration
+	for word, ds := range f.takes {
+		if slices.Contains(c.Args, word) && len(ds) > 0 {
+			take, f.takes[word] = ds[0], ds[1:]
+		}
+	}
+	f.mu.Unlock()
+	if take > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(take):
+		}
 	}
 	if len(c.Args) < 2 || !strings.Contains(c.Args[0], "edgerig-probe") {
 		if c.Args[0] == "test" {

@@ -32,13 +32,18 @@ func Leftovers(cfg Config, runDir string) []string {
 			pid := path.Join(remote, "runs", filepath.Base(runDir), "probe.pid")
 			what = append(what, fmt.Sprintf("a probe daemon (%s/edgerig-probe-* stop --pidfile %s)", remote, pid))
 		}
-		swarm := false
+		swarm, kube := false, false
 		for _, tr := range r.trials {
 			o := tr.Spec.Orchestrator
-			swarm = swarm || o.Kind == "swarm" && (inventory.HasRole(h, o.MasterRole) || inventory.HasRole(h, o.WorkerRole))
+			member := inventory.HasRole(h, o.MasterRole) || inventory.HasRole(h, o.WorkerRole)
+			swarm = swarm || o.Kind == "swarm" && member
+			kube = kube || o.Kind == "kubernetes" && member
+		}
+		if kube {
+			what = append(what, "a Kubernetes node (k3s-uninstall.sh or kubeadm reset -f; /var/lib/edgerig/kubernetes says how it was installed; the next run's set-up removes it)")
 		}
 		if swarm {
-			what = append(what, "Swarm membership (docker swarm leave --force)")
+			what = append(what, "Swarm membership (docker swarm leave --force; docker volume rm edgerig-swarm-marker; the next run's set-up also leaves it)")
 		}
 		for i, st := range cfg.Spec.Steps {
 			if st.Phase != "teardown" {

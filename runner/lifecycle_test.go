@@ -5,11 +5,14 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/edgerig/edgerig/orchestrator"
 	"github.com/edgerig/edgerig/results"
 )
 
@@ -128,7 +131,7 @@ func TestLifecycleTeardownRunsEveryStep(t *testing.T) {
 func TestLifecycleDriverTeardownFails(t *testing.T) {
 	b := newFakeBed(t, lifecycleSpec, "n1", "n2")
 	boom := errors.New("driver teardown: scripted failure")
-	b.cfg.testDriver = func() driver { return failingDriver{boom} }
+	b.cfg.testDriver = func() orchestrator.Driver { return failingDriver{boom} }
 	res, err := b.run(t, context.Background())
 	require.ErrorIs(t, err, boom)
 	require.Equal(t, results.StatusFailed, res.Manifest.Status)
@@ -140,8 +143,12 @@ func TestLifecycleDriverTeardownFails(t *testing.T) {
 
 type failingDriver struct{ err error }
 
-func (failingDriver) Setup(context.Context) error      { return nil }
-func (d failingDriver) Teardown(context.Context) error { return d.err }
+func (failingDriver) Setup(context.Context, orchestrator.Cluster) error { return nil }
+func (failingDriver) Ready(context.Context) error                       { return nil }
+func (d failingDriver) Teardown(context.Context) error                  { return d.err }
+func (failingDriver) List(context.Context) ([]orchestrator.Workload, error) {
+	return nil, nil
+}
 
 func TestLifecycleStreamCutAndResumed(t *testing.T) {
 	b := newFakeBed(t, lifecycleSpec, "n1", "n2")
@@ -196,4 +203,76 @@ func TestLifecycleMeasureWindowNotLengthened(t *testing.T) {
 		require.False(t, p.Start.IsZero(), "every phase ran and was recorded: %+v", p)
 	}
 	b.requireAllSamples(t, r)
+}
+
+// scriptedDriver records the calls the runner makes; Ready blocks until its
+// context ends when hangReady is set.
+type scriptedDriver struct {
+	mu        sync.Mutex
+	calls     []string
+	cluster   orchestrator.Cluster
+	hangReady bool
+}
+
+func (d *scriptedDriver) call(c string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.calls = append(d.calls, c)
+}
+
+func (d *scriptedDriver) Setup(_ context.Context, c orchestrator.Cluster) error {
+	d.call("setup")
+	d.cluster = c
+	return nil
+}
+
+func (d *scriptedDriver) Ready(ctx context.Context) error {
+	d.call("ready")
+	if d.hangReady {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return nil
+}
+
+func (d *scriptedDriver) Teardown(context.Context) error { d.call("teardown"); return nil }
+
+func (d *scriptedDriver) List(context.Context) ([]orchestrator.Workload, error) {
+	d.call("list")
+	return []orchestrator.Workload{{Node: "n2", Namespace: "kube-system", Name: "coredns-7d9c", State: "Running", Containers: []string{"abc123"}}}, nil
+}
+
+// The runner sets the orchestrator up on the cluster its roles make, waits
+// for it, records what runs on it (container events labelled with the pod
+// and namespace), and tears it down.
+func TestLifecycleOrchestratorCalls(t *testing.T) {
+	b := newFakeBed(t, lifecycleSpec, "n1", "n2", "n3")
+	d := &scriptedDriver{}
+	b.cfg.testDriver = func() orchestrator.Driver { return d }
+	r, err := b.run(t, context.Background())
+	require.NoError(t, err)
+	require.Equal(t, []string{"setup", "ready", "list", "list", "teardown"}, d.calls)
+	require.Equal(t, "n1", d.cluster.Master.Name)
+	require.Len(t, d.cluster.Workers, 2)
+	var found bool
+	for _, e := range eventTypes(r, results.EventContainer) {
+		if e.Data["id"] == "abc123" && e.Host == "n2" {
+			found = true
+			require.Equal(t, "coredns-7d9c", e.Data["pod"])
+			require.Equal(t, "kube-system", e.Data["namespace"])
+		}
+	}
+	require.True(t, found, "the pod's container is recorded")
+}
+
+// Ready is bounded by the set-up phase's timeout; teardown still runs.
+func TestLifecycleReadyBoundedBySetupTimeout(t *testing.T) {
+	b := newFakeBed(t, strings.Replace(lifecycleSpec, "phases: {", "phases: {setup: {timeout: 300ms}, ", 1), "n1", "n2")
+	d := &scriptedDriver{hangReady: true}
+	b.cfg.testDriver = func() orchestrator.Driver { return d }
+	r, err := b.run(t, context.Background())
+	require.ErrorContains(t, err, "phase setup exceeded its timeout of 300ms")
+	require.Equal(t, results.StatusFailed, r.Manifest.Status)
+	require.Equal(t, "teardown", d.calls[len(d.calls)-1])
+	require.NotContains(t, d.calls[:len(d.calls)-1], "teardown")
 }

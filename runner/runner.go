@@ -22,6 +22,7 @@ import (
 
 	"github.com/edgerig/edgerig/internal/version"
 	"github.com/edgerig/edgerig/inventory"
+	"github.com/edgerig/edgerig/orchestrator"
 	"github.com/edgerig/edgerig/results"
 	"github.com/edgerig/edgerig/spec"
 	"github.com/edgerig/edgerig/transport"
@@ -51,6 +52,9 @@ type Config struct {
 	Clock func(ctx context.Context, t transport.Transport, probe string) (offset, bound time.Duration, err error)
 	// Requirements, if set, is checked on every host before set-up.
 	Requirements Requirements
+	// Images makes the image of the word count's Swarm services; nil
+	// refuses the word count under orchestrator swarm.
+	Images ServiceImages
 
 	// RemoteDir is where probes and their spools live on each host.
 	RemoteDir string
@@ -63,7 +67,11 @@ type Config struct {
 
 	// testDriver, when set, replaces the orchestrator driver of every
 	// trial: the lifecycle tests script a failing one.
-	testDriver func() driver
+	testDriver func() orchestrator.Driver
+	// testMetric, when set, gives an adaptive repeat's metric of a trial
+	// instead of the samples and step times: the stopping rule's tests
+	// then do not depend on how long a sleep took on a busy machine.
+	testMetric func(tr spec.Trial) (float64, bool)
 }
 
 // DefaultRemoteDir is where probes and their spools live on each host
@@ -81,6 +89,7 @@ type run struct {
 	tl     timeline
 	hosts  []*hostConn
 	trials []spec.Trial
+	adapt  *adaptive // nil unless the spec's repeat is adaptive
 
 	mu       sync.Mutex
 	current  string // progress: "trial 1/2 (...) measure"
@@ -103,6 +112,9 @@ func Run(ctx context.Context, cfg Config) (string, error) {
 	r := &run{cfg: cfg, trials: cfg.Spec.Trials()}
 	if err := r.check(); err != nil {
 		return "", err
+	}
+	if u := cfg.Spec.Until; u != nil {
+		r.adapt = newAdaptive(u)
 	}
 	dir, err := r.create()
 	if err != nil {
@@ -144,12 +156,17 @@ func (r *run) check() error {
 		o := tr.Spec.Orchestrator
 		switch o.Kind {
 		case "none", "":
-		case "swarm":
+		case spec.KindSwarm, spec.KindKubernetes:
 			if n := len(inventory.WithRole(r.cfg.Hosts, o.MasterRole)); n != 1 {
-				return fmt.Errorf("trial %s: orchestrator swarm needs exactly one host with role %q in testbed %q, found %d", tr.ID, o.MasterRole, r.cfg.Testbed, n)
+				return fmt.Errorf("trial %s: orchestrator %s needs exactly one host with role %q in testbed %q, found %d", tr.ID, o.Kind, o.MasterRole, r.cfg.Testbed, n)
+			}
+			if o.Kind == spec.KindKubernetes {
+				if _, err := kubernetesDriver(o.Kubernetes, nil); err != nil {
+					return fmt.Errorf("trial %s: orchestrator kubernetes: %w", tr.ID, err)
+				}
 			}
 		default:
-			return fmt.Errorf("trial %s: orchestrator %q is not supported by this runner yet (supported: none, swarm)", tr.ID, o.Kind)
+			return fmt.Errorf("trial %s: orchestrator %q is not supported by this runner (supported: none, swarm, kubernetes)", tr.ID, o.Kind)
 		}
 		if err := checkWorkload(tr, r.cfg.Hosts, r.cfg.Testbed); err != nil {
 			return err
@@ -243,9 +260,13 @@ func (r *run) execute(ctx context.Context) (err error) {
 	if err := r.startProbes(ctx); err != nil {
 		return r.interrupted(ctx, err)
 	}
-	for i, tr := range r.trials {
-		if err := r.trial(ctx, i, tr); err != nil {
+	// r.trials grows while it runs when the repeat is adaptive.
+	for i := 0; i < len(r.trials); i++ {
+		if err := r.trial(ctx, i, r.trials[i]); err != nil {
 			return r.interrupted(ctx, err)
+		}
+		if r.adapt != nil {
+			r.decideRepeat(i)
 		}
 	}
 	return nil

@@ -191,11 +191,12 @@ probe: {interval: 200ms, containers: false}
 
 func TestCheckRefusesWhatItCannotRun(t *testing.T) {
 	cases := []struct{ spec, want string }{
-		{"name: k\norchestrator: {kind: kubernetes}\n", `orchestrator "kubernetes" is not supported`},
+		{"name: k\norchestrator: {kind: kubernetes, kubernetes: {install: k3s, source: \"package:k3s\"}}\n", `k3s has no Debian package`},
+		{"name: k\norchestrator: {kind: kubernetes, master_role: boss}\n", `orchestrator kubernetes needs exactly one host with role "boss"`},
 		{"name: w\norchestrator: {kind: swarm, master_role: boss}\n", `exactly one host with role "boss"`},
 		{"name: s\nsteps: [{phase: setup, roles: [nobody], run: [true]}]\n", "no host of testbed"},
 		{"name: w\nworkload: {kind: wordcount}\n", `needs at least one host with role "worker"`},
-		{"name: w\norchestrator: {kind: swarm}\nworkload: {kind: wordcount}\n", `orchestrator "swarm" it is not supported yet`},
+		{"name: w\norchestrator: {kind: kubernetes}\nworkload: {kind: wordcount}\n", `under orchestrator "kubernetes" it is not supported yet`},
 		{"name: p\nprobe: {interval: 1s}\nmatrix: {probe.interval: [500ms, 1s]}\n", "the matrix varies the probe"},
 		{"name: p\nmatrix: {probe.containers: [true, false]}\n", "trial t2: the matrix varies the probe"},
 	}
@@ -215,4 +216,20 @@ func TestProbeArch(t *testing.T) {
 	}
 	_, err := probeArch("mips")
 	require.ErrorContains(t, err, `"mips"`)
+}
+
+// The word count as Swarm services puts the job's driver on a swarm node:
+// a driver host outside the swarm is refused before anything starts.
+func TestCheckRefusesDriverOutsideTheSwarm(t *testing.T) {
+	s, err := spec.Parse("x.yaml", []byte("name: w\norchestrator: {kind: swarm}\nworkload: {kind: wordcount}\n"))
+	require.NoError(t, err)
+	hosts := []inventory.Host{
+		{Name: "m", Address: "10.0.0.1", Roles: []string{"master"}},
+		{Name: "w", Address: "10.0.0.2", Roles: []string{"worker", "collector"}},
+		{Name: "d", Address: "10.0.0.3", Roles: []string{"spark-driver"}},
+	}
+	r := &run{cfg: Config{Spec: s, Testbed: "pis", Hosts: hosts}, trials: s.Trials()}
+	require.ErrorContains(t, r.check(), `the Spark driver's host d (role "spark-driver") is not a node of the swarm: give it role "master" or "worker"`)
+	hosts[2].Roles = append(hosts[2].Roles, "worker")
+	require.NoError(t, r.check())
 }

@@ -98,6 +98,7 @@ func (r *run) ingest(h *hostConn, line []byte, names *namer) {
 		_ = r.w.Event(results.Event{Type: results.EventError, Host: h.name, Message: err.Error()})
 		return
 	}
+	r.adapt.sampled(trial, phase, h.name, rec)
 	h.lastSeq.Store(rec.Seq)
 	h.received.Add(1)
 	h.lastRecv.Store(time.Now().UnixNano())

@@ -4,22 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/edgerig/edgerig/engine"
-	"github.com/edgerig/edgerig/orchestrator/swarm"
 	"github.com/edgerig/edgerig/results"
 	"github.com/edgerig/edgerig/spec"
 	"github.com/edgerig/edgerig/transport"
 )
-
-// driver is an orchestrator as the runner sees it.
-type driver interface {
-	Setup(ctx context.Context) error
-	Teardown(ctx context.Context) error
-}
 
 // trial runs one trial's phases. Teardown runs whatever happened before
 // it, with a context of its own so that an interrupt still tears down.
@@ -29,8 +22,14 @@ func (r *run) trial(ctx context.Context, i int, tr spec.Trial) error {
 	ph := tr.Spec.Phases
 	r.measureClocks(ctx, "trial start", tr.ID)
 	defer r.measureClocks(context.Background(), "trial end", tr.ID)
-	drv, err := r.driver(tr)
+	drv, cluster, err := r.driver(tr)
 	var wl workload
+	var closeAfterTeardown []io.Closer
+	defer func() {
+		for _, c := range closeAfterTeardown {
+			c.Close()
+		}
+	}()
 	if err == nil {
 		wl, err = r.workload(tr)
 	}
@@ -38,14 +37,26 @@ func (r *run) trial(ctx context.Context, i int, tr spec.Trial) error {
 	if err == nil {
 		err = r.phase(ctx, tr, label, "setup", 0, ph.Setup.Timeout, func(ctx context.Context) error {
 			if drv != nil {
-				if err := drv.Setup(ctx); err != nil {
+				if err := r.setUpOrchestrator(ctx, tr, drv, cluster); err != nil {
 					return err
 				}
 			}
 			if wl == nil {
 				return nil
 			}
-			return wl.Setup(ctx)
+			if su, ok := wl.(servicesUser); ok && tr.Spec.Orchestrator.Kind == spec.KindSwarm {
+				mgr, err := r.prepareStack(ctx, tr, su)
+				if err != nil {
+					return err
+				}
+				defer func() { closeAfterTeardown = append(closeAfterTeardown, mgr) }()
+			}
+			err := wl.Setup(ctx)
+			if drv != nil {
+				// Names the workload's containers for the report.
+				r.recordWorkloads(ctx, tr, "setup", drv)
+			}
+			return err
 		})
 	}
 	if err == nil {
@@ -70,6 +81,9 @@ func (r *run) trial(ctx context.Context, i int, tr spec.Trial) error {
 		}
 	}
 	terr := r.phase(context.Background(), tr, label, "teardown", 0, ph.Teardown.Timeout, func(ctx context.Context) error {
+		if drv != nil {
+			r.recordWorkloads(ctx, tr, "teardown", drv)
+		}
 		var werr error
 		if wl != nil {
 			werr = wl.Teardown(ctx)
@@ -185,9 +199,14 @@ func (r *run) steps(ctx context.Context, tr spec.Trial, phase string, keepGoing 
 				sctx, cancel := context.WithTimeout(ctx, st.Timeout)
 				defer cancel()
 				var out transport.Tail
+				began := time.Now()
 				err := h.t.Run(sctx, transport.Cmd{Args: st.Run, Stdout: &out, Stderr: &out})
+				secs := time.Since(began).Seconds()
 				ev := results.Event{Type: results.EventInfo, Trial: tr.ID, Phase: phase, Host: h.name,
-					Message: "step " + name, Data: map[string]any{"args": st.Run, "output": out.String()}}
+					Message: "step " + name, Data: map[string]any{"args": st.Run, "output": out.String(), "seconds": secs}}
+				if err == nil {
+					r.adapt.stepped(tr.ID, phase, name, h.name, secs)
+				}
 				if err != nil {
 					ev.Type, ev.Message = results.EventError, fmt.Sprintf("step %s: %v", name, err)
 					if !st.IgnoreError {
@@ -210,64 +229,12 @@ func (r *run) steps(ctx context.Context, tr spec.Trial, phase string, keepGoing 
 	return errors.Join(all...)
 }
 
-// driver builds the trial's orchestrator driver, or nil for none.
-func (r *run) driver(tr spec.Trial) (driver, error) {
-	if r.cfg.testDriver != nil {
-		return r.cfg.testDriver(), nil
-	}
-	o := tr.Spec.Orchestrator
-	if o.Kind != "swarm" {
-		return nil, nil
-	}
-	d := &swarmDriver{}
-	for _, h := range r.hosts {
-		isMaster := hasAnyRole(h, []string{o.MasterRole})
-		if !isMaster && !hasAnyRole(h, []string{o.WorkerRole}) {
-			continue
-		}
-		dl, ok := h.t.(engine.Dialer)
-		if !ok {
-			return nil, fmt.Errorf("%s: its transport cannot reach the Docker Engine API", h.name)
-		}
-		cli, err := engine.New(dl)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", h.name, err)
-		}
-		n := swarm.Node{Name: h.name, Addr: h.host.Address, Docker: cli}
-		if h.host.Local {
-			n.Addr = ""
-		}
-		if isMaster {
-			d.master = n
-		} else {
-			d.workers = append(d.workers, n)
-		}
-	}
-	return d, nil
-}
-
-type swarmDriver struct {
-	d       swarm.Driver
-	master  swarm.Node
-	workers []swarm.Node
-}
-
-func (s *swarmDriver) Setup(ctx context.Context) error { return s.d.Setup(ctx, s.master, s.workers) }
-
-func (s *swarmDriver) Teardown(ctx context.Context) error {
-	err := s.d.Teardown(ctx)
-	for _, n := range append([]swarm.Node{s.master}, s.workers...) {
-		n.Docker.Close()
-	}
-	return err
-}
-
 func paramsString(tr spec.Trial) string {
 	var parts []string
 	for _, ax := range tr.Spec.Matrix {
 		parts = append(parts, ax.Key+"="+tr.Params[ax.Key])
 	}
-	if tr.Spec.Repeat > 1 {
+	if tr.Spec.Repeat > 1 || tr.Spec.Until != nil || tr.Repeat > 1 {
 		parts = append(parts, fmt.Sprintf("repeat=%d", tr.Repeat))
 	}
 	if len(parts) == 0 {

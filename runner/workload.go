@@ -31,8 +31,16 @@ func checkWorkload(tr spec.Trial, hosts []inventory.Host, testbed string) error 
 	switch {
 	case w.Kind != spec.WorkloadWordCount:
 		return fmt.Errorf("trial %s: workload %q is not supported by this runner yet: refusing rather than measuring an idle cluster under its name", tr.ID, w.Kind)
-	case o.Kind != spec.KindNone && o.Kind != "":
-		return fmt.Errorf("trial %s: workload wordcount runs as processes on the hosts (orchestrator: none); as services of orchestrator %q it is not supported yet", tr.ID, o.Kind)
+	case o.Kind != spec.KindNone && o.Kind != "" && o.Kind != spec.KindSwarm:
+		return fmt.Errorf("trial %s: workload wordcount runs as processes on the hosts (orchestrator: none) or as the services of a Swarm stack (orchestrator: swarm); under orchestrator %q it is not supported yet", tr.ID, o.Kind)
+	}
+	if o.Kind == spec.KindSwarm {
+		// As services, the job's driver runs on a node of the swarm.
+		for _, h := range inventory.WithRole(hosts, w.DriverRole) {
+			if !inventory.HasRole(h, o.MasterRole) && !inventory.HasRole(h, o.WorkerRole) {
+				return fmt.Errorf("trial %s: workload wordcount as Swarm services: the Spark driver's host %s (role %q) is not a node of the swarm: give it role %q or %q", tr.ID, h.Name, w.DriverRole, o.MasterRole, o.WorkerRole)
+			}
+		}
 	}
 	for _, need := range []struct {
 		what, role string

@@ -55,6 +55,10 @@ const (
 	// probe runs in a container, e.g. a container-testbed node) rather than
 	// from the whole machine's /proc; absent otherwise.
 	NodeCgroup = "node_cgroup"
+	// OOMKills is, in a node-cgroup host series, the kernel's count of
+	// processes its OOM killer killed in the node's memory cgroup since the
+	// node started (v1 memory.oom_control, v2 memory.events).
+	OOMKills   = "oom_kills"
 	TempC      = "temp_c"       // thermal: the zone's temperature, °C
 	TempLimitC = "temp_limit_c" // thermal: its lowest passive/hot/critical trip point, °C
 	// Throttle flags, 0 or 1: now, and since boot (the _boot forms).
