@@ -40,6 +40,7 @@ const (
 const (
 	MethodT         = "t"         // Student t over repeat means; Fieller for ratios
 	MethodBootstrap = "bootstrap" // moving-block bootstrap over one repeat's time series
+	MethodNone      = "none"      // one value, nothing to resample: no interval
 )
 
 // metric is one compared quantity.
@@ -60,7 +61,11 @@ var metrics = []metric{
 type Comparison struct {
 	Runs []string // headings: run directory and hardware
 	Dirs []string
-	Rows []Row
+	// Emulated says, per run, which hosts were containers posing as
+	// boards and how (their inventory's envelope label); empty for real
+	// hardware.
+	Emulated [][]string
+	Rows     []Row
 }
 
 // Row is one trial, role and metric across the runs.
@@ -102,6 +107,7 @@ func Build(aggs []*report.Aggregate) (*Comparison, error) {
 	for i, a := range aggs {
 		c.Runs = append(c.Runs, heading(a))
 		c.Dirs = append(c.Dirs, a.RunDir)
+		c.Emulated = append(c.Emulated, emulated(a))
 		per[i] = collect(a)
 		for k := range per[i] {
 			if !seen[k] {
@@ -134,6 +140,19 @@ func cell(ref, v *values, first bool, rng *rand.Rand) Cell {
 		return Cell{}
 	}
 	c := Cell{Present: true, Repeats: len(v.repeats)}
+	nan := stats.Interval{Est: math.NaN(), Lo: math.NaN(), Hi: math.NaN()}
+	if len(v.repeats) < 2 && len(v.series) < 2 {
+		// One value and no series to resample (a step's time run once):
+		// no interval can be had.
+		c.Method, c.Mean = MethodNone, stats.Interval{Est: v.repeats[0], Lo: math.NaN(), Hi: math.NaN()}
+		c.Ratio = nan
+		if first {
+			c.Ratio = stats.Interval{Est: 1, Lo: 1, Hi: 1}
+		} else if ref != nil && len(ref.repeats) > 0 {
+			c.Ratio.Est = v.repeats[0] / mean(ref.repeats)
+		}
+		return c
+	}
 	if len(v.repeats) >= 2 {
 		c.Method, c.Mean = MethodT, stats.TMean(v.repeats, Level)
 	} else {
@@ -148,6 +167,9 @@ func cell(ref, v *values, first bool, rng *rand.Rand) Cell {
 		c.Ratio = stats.Interval{Est: math.NaN(), Lo: math.NaN(), Hi: math.NaN()}
 	case len(ref.repeats) >= 2 && len(v.repeats) >= 2:
 		c.Ratio = stats.Fieller(ref.repeats, v.repeats, Level)
+	case len(ref.series) < 2 || len(v.series) < 2:
+		c.Ratio = nan
+		c.Ratio.Est = mean(v.repeats) / mean(ref.repeats)
 	default:
 		// Either side run once: both series resampled, said by Method.
 		c.Method = MethodBootstrap
@@ -187,7 +209,7 @@ func collect(a *report.Aggregate) map[key]*values {
 				if s == nil || s.Stat.N == 0 {
 					continue
 				}
-				k := key{tr.Title, r, m.name}
+				k := key{combo(tr), r, m.name}
 				g := groups[k]
 				if g == nil {
 					g = &acc{}
@@ -201,6 +223,23 @@ func collect(a *report.Aggregate) map[key]*values {
 					}
 				}
 				g.bins = append(g.bins, bs)
+			}
+		}
+		// A measure-phase step's wall time: one value per host and repeat,
+		// no time series.
+		for name, hosts := range tr.StepSeconds {
+			for h, secs := range hosts {
+				r := role[h]
+				if r == "" {
+					r = h
+				}
+				k := key{combo(tr), r, "step " + name + " seconds"}
+				g := groups[k]
+				if g == nil {
+					g = &acc{}
+					groups[k] = g
+				}
+				g.means = append(g.means, secs)
 			}
 		}
 		for k, g := range groups {
@@ -258,4 +297,25 @@ func heading(a *report.Aggregate) string {
 		return name
 	}
 	return name + " (" + strings.Join(hw, ",") + ")"
+}
+
+// emulated lists a run's hosts that posed as boards, with their envelope.
+func emulated(a *report.Aggregate) []string {
+	var out []string
+	for _, h := range a.Hosts {
+		if env := h.Labels["envelope"]; env != "" {
+			out = append(out, fmt.Sprintf("%s is %s, %s", h.Name, h.Labels["hardware"], env))
+		}
+	}
+	return out
+}
+
+// combo names a trial's matrix combination, which its repeats share: its
+// title, or for a spec without a matrix (whose trials are titled by their
+// IDs) one name for all of them.
+func combo(tr *report.Trial) string {
+	if len(tr.Params) == 0 {
+		return "(no matrix)"
+	}
+	return tr.Title
 }

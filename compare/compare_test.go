@@ -13,6 +13,7 @@ import (
 
 	"github.com/edgerig/edgerig/internal/testenv"
 	"github.com/edgerig/edgerig/report"
+	"github.com/edgerig/edgerig/results"
 )
 
 // scaledCopy copies a checked-in fixture run into a new run directory
@@ -145,4 +146,55 @@ func TestWrite(t *testing.T) {
 	require.Contains(t, text, "Fieller")
 	require.Contains(t, text, "matrix-2x2-rpi4 (rpi4)")
 	require.Contains(t, text, "page 7 of 7", "the table page and one page per figure")
+}
+
+// stepRun is a hand-made aggregate: node1 (role master) ran step "work"
+// once per repeat, taking the given seconds; its hardware label is hw and,
+// when env is not empty, its envelope label env.
+func stepRun(dir, hw, env string, secs ...float64) *report.Aggregate {
+	a := &report.Aggregate{RunDir: dir, Hosts: []results.HostFacts{{Name: "node1", Roles: []string{"master"},
+		Labels: map[string]string{"hardware": hw}}}}
+	if env != "" {
+		a.Hosts[0].Labels["envelope"] = env
+	}
+	for i, s := range secs {
+		a.Trials = append(a.Trials, &report.Trial{ID: "t" + strconv.Itoa(i+1), Title: "t", Complete: true,
+			StepSeconds: map[string]map[string]float64{"work": {"node1": s}}})
+	}
+	return a
+}
+
+// A measure step's wall time is compared like any metric: per-repeat
+// values, t intervals, Fieller's ratio, marked when its interval excludes
+// 1; the emulated boards are named under their runs; a step run once has
+// no interval and says so.
+func TestCompareStepSecondsAndEmulatedBoards(t *testing.T) {
+	c, err := Build([]*report.Aggregate{
+		stepRun("run-pi4", "rpi4 (emulated)", "container envelope: cpuset 0-1 (2 cores)", 1.0, 1.1, 0.9),
+		stepRun("run-pi2", "rpi2 (emulated)", "container envelope: cpuset 0-1 (2 cores), CPU quota 0.361 cores", 3.0, 3.3, 2.7),
+	})
+	require.NoError(t, err)
+	require.Len(t, c.Rows, 1)
+	row := c.Rows[0]
+	require.Equal(t, "step work seconds", row.Metric)
+	require.Equal(t, "master", row.Role)
+	pi2 := row.Cells[1]
+	require.Equal(t, MethodT, pi2.Method)
+	require.InDelta(t, 3.0, pi2.Ratio.Est, 1e-9)
+	require.True(t, pi2.Differs)
+	require.Greater(t, pi2.Ratio.Lo, 1.0)
+	md := c.Markdown()
+	require.Contains(t, md, "1. run-pi4 (rpi4 (emulated)) (reference)\n   - emulated: node1 is rpi4 (emulated), container envelope: cpuset 0-1 (2 cores)\n")
+	require.Contains(t, md, "   - emulated: node1 is rpi2 (emulated), container envelope: cpuset 0-1 (2 cores), CPU quota 0.361 cores\n")
+	require.Contains(t, md, "Some runs' hosts were not the boards their hardware label names")
+	require.Contains(t, md, " *")
+
+	c, err = Build([]*report.Aggregate{stepRun("a", "x", "", 1), stepRun("b", "y", "", 2)})
+	require.NoError(t, err)
+	cl := c.Rows[0].Cells[1]
+	require.Equal(t, MethodNone, cl.Method)
+	require.InDelta(t, 2, cl.Ratio.Est, 1e-9)
+	require.False(t, cl.Differs)
+	require.Contains(t, c.Markdown(), "one value, no interval")
+	require.NoError(t, Write(c, t.TempDir()), "figures and PDF cope with a cell without interval")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -29,6 +30,14 @@ func (c *Comparison) Method() string {
 	if b {
 		lines = append(lines, fmt.Sprintf("Method bootstrap: a combination run only once (on either side) has no spread between repeats; its interval comes from a moving-block bootstrap over the repeat's binned time series (blocks of n^(1/3) bins, %d resamples, percentile interval, fixed seed). It describes variation within that repeat only: run more repeats for an interval that covers run-to-run variation.", resamples))
 	}
+	if slices.ContainsFunc(c.Rows, func(r Row) bool {
+		return slices.ContainsFunc(r.Cells, func(cl Cell) bool { return cl.Method == MethodNone })
+	}) {
+		lines = append(lines, "Method none: a single value (a step's wall time in a combination run once) has no spread to estimate: no interval. Run more repeats for one.")
+	}
+	if slices.ContainsFunc(c.Emulated, func(e []string) bool { return len(e) > 0 }) {
+		lines = append(lines, "Some runs' hosts were not the boards their hardware label names but containers held to the board's size (an envelope: cpuset, a CPU quota calibrated against the board's published 7-Zip rating, memory, network rate): listed under the run.")
+	}
 	lines = append(lines, "A ratio marked * has an interval that excludes 1: the runs differ.")
 	return strings.Join(lines, "\n\n")
 }
@@ -44,6 +53,9 @@ func (c *Comparison) Markdown() string {
 			ref = " (reference)"
 		}
 		fmt.Fprintf(&b, "%d. %s%s\n", i+1, r, ref)
+		for _, e := range c.Emulated[i] {
+			fmt.Fprintf(&b, "   - emulated: %s\n", e)
+		}
 	}
 	fmt.Fprintf(&b, "\n%s\n\n", c.Method())
 	cols := []string{"trial", "role", "metric"}
@@ -83,6 +95,9 @@ func (c *Comparison) Markdown() string {
 }
 
 func methodCell(cl Cell) string {
+	if cl.Method == MethodNone {
+		return "one value, no interval"
+	}
 	if cl.Method == MethodBootstrap {
 		return fmt.Sprintf("bootstrap, %d repeat(s), block %d", cl.Repeats, cl.Block)
 	}

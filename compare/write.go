@@ -73,6 +73,9 @@ func (c *Comparison) writePDF(path string, figs []Figure) error {
 			ref = " (reference)"
 		}
 		pdf.CellFormat(0, 5, txt(fmt.Sprintf("%d. %s%s", i+1, r, ref)), "", 1, "L", false, 0, "")
+		for _, e := range c.Emulated[i] {
+			pdf.MultiCell(0, 4.2, txt("    emulated: "+e), "", "L", false)
+		}
 	}
 	pdf.Ln(2)
 	for _, para := range strings.Split(c.Method(), "\n\n") {

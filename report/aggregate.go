@@ -47,6 +47,9 @@ type Trial struct {
 	// Lost holds per host the intervals, in seconds since Start, during
 	// which it was lost (node-lost until node-back or the phase's end).
 	Lost map[string][]Interval
+	// StepSeconds holds the wall time of each measure-phase step that
+	// succeeded, by step name and host.
+	StepSeconds map[string]map[string]float64
 
 	byKey map[SeriesKey]*Series
 	minMS int64
@@ -162,6 +165,9 @@ type Stop struct {
 type EventSummary struct {
 	Counts  map[string]int
 	Notable []results.Event // errors, node loss and return, interrupts, sample gaps
+	// RepeatStops are an adaptive repeat's final decisions, one per
+	// combination: how many repeats it took and why it stopped.
+	RepeatStops []results.Event
 }
 
 // Aborted reports whether the runner died before finishing the run.
@@ -188,10 +194,12 @@ func (a *Aggregate) Combos() [][]*Trial {
 }
 
 // trialTitle names a trial by its parameters, which is what tells the
-// panels apart ("orchestrator.kind=swarm"); the ID when it has none.
+// panels apart ("orchestrator.kind=swarm"). A spec without a matrix has
+// one combination: its trials are repeats of it and share one title, so
+// that they are summarised together like any matrix point's repeats.
 func trialTitle(id string, params map[string]string) string {
 	if len(params) == 0 {
-		return id
+		return "no parameters (no matrix)"
 	}
 	keys := make([]string, 0, len(params))
 	for k := range params {

@@ -89,3 +89,22 @@ func TestGridLayout(t *testing.T) {
 		})
 	}
 }
+
+// The repeats of a spec without a matrix are one combination, summarised
+// together, as a matrix point's repeats are.
+func TestCombosWithoutMatrix(t *testing.T) {
+	a := &Aggregate{}
+	for i := 1; i <= 3; i++ {
+		id := fmt.Sprintf("t%d", i)
+		a.Trials = append(a.Trials, &Trial{ID: id, Repeat: i, Title: trialTitle(id, nil)})
+	}
+	combos := a.Combos()
+	require.Len(t, combos, 1)
+	require.Len(t, combos[0], 3)
+	m := &Aggregate{}
+	for i, v := range []string{"a", "b", "a"} {
+		p := map[string]string{"x": v}
+		m.Trials = append(m.Trials, &Trial{ID: fmt.Sprint(i), Title: trialTitle(fmt.Sprint(i), p)})
+	}
+	require.Len(t, m.Combos(), 2, "a matrix's points stay apart")
+}

@@ -11,7 +11,10 @@
 //	              whole-run Timeline; where an unfinished run stopped (stop.go)
 //	figures.go    figures from the aggregate: a grid of panels, one per
 //	              matrix point (grid.go, timefig.go), the timeline (timeline.go)
-//	sections.go   tables from the aggregate, as a list of Sections of Blocks
+//	sections.go   tables from the aggregate, as a list of Sections of Blocks;
+//	              orchestrators.go (numbers), orchsection.go, orchhosts.go and
+//	              orchpaper.go (tables, figure, text): the section
+//	              comparing Swarm with Kubernetes as the PyMon paper does
 //	document.go   Blocks to Markdown; pdf.go Blocks to a typeset PDF;
 //	              resultsmd.go a run's section of RESULTS.md; statscsv.go
 //	render.go     the stages in order

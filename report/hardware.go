@@ -103,3 +103,20 @@ func trialFlags(tr *Trial) string {
 
 // flagMark is what a flagged host's or trial's cell in a table carries.
 const flagMark = " [THROTTLED/HOT]"
+
+// oomText says which hosts' memory limit was hit during the trial's
+// measure phase: the node's OOM kill count (a container-testbed node's
+// memory cgroup, e.g. a board envelope's memory) rose. "" when none.
+func oomText(tr *Trial) string {
+	var parts []string
+	for _, h := range tr.Hosts() {
+		s := tr.Find(h, sample.KindHost, "", sample.OOMKills)
+		if s == nil || s.Stat.N == 0 {
+			continue
+		}
+		if k := s.Stat.Max - s.Stat.Min; k > 0 {
+			parts = append(parts, fmt.Sprintf("%s's memory limit was reached: the kernel killed %.0f process(es) there", h, k))
+		}
+	}
+	return strings.Join(parts, "; ")
+}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/edgerig/edgerig/results"
 	"github.com/edgerig/edgerig/sample"
 )
 
@@ -75,4 +76,34 @@ func countOf(s, sub string) int {
 		}
 	}
 	return n
+}
+
+// TestEmulatedBoardsNamed: a host whose inventory labels say it is a
+// container posing as a board is named as emulated, with its envelope; a
+// run without one says nothing.
+func TestEmulatedBoardsNamed(t *testing.T) {
+	a := &Aggregate{Hosts: []results.HostFacts{
+		{Name: "node1", Labels: map[string]string{"hardware": "rpi2 (emulated)", "envelope": "container envelope: cpuset 0-1 (2 cores), CPU quota 0.361 cores"}},
+		{Name: "pi", Labels: map[string]string{"hardware": "rpi3"}},
+	}}
+	md := markdown("x", HostsSection(a))
+	require.Contains(t, md, "Emulated boards: these hosts are not the boards their hardware label names but containers held to the board's size. "+
+		"node1 is rpi2 (emulated), container envelope: cpuset 0-1 (2 cores), CPU quota 0.361 cores.")
+	require.NotContains(t, md, "pi is rpi3")
+	a.Hosts = a.Hosts[1:]
+	require.NotContains(t, markdown("x", HostsSection(a)), "Emulated")
+}
+
+// TestOOMKillsReported: a node whose OOM kill count rose during the
+// measure phase is named in the trial's text; a steady count is not.
+func TestOOMKillsReported(t *testing.T) {
+	tr := hwTrial("t1", false)
+	k := &Series{Key: SeriesKey{Host: "vm", Kind: string(sample.KindHost), Metric: sample.OOMKills}, Stat: Stat{N: 60, Min: 1, Max: 3}}
+	tr.Series = append(tr.Series, k)
+	tr.byKey[k.Key] = k
+	require.Equal(t, "vm's memory limit was reached: the kernel killed 2 process(es) there", oomText(tr))
+	md := markdown("x", TrialsSection(&Aggregate{Trials: []*Trial{tr}}))
+	require.Contains(t, md, "**Out of memory** — vm's memory limit was reached")
+	k.Stat.Min = 3
+	require.Equal(t, "", oomText(tr))
 }

@@ -146,6 +146,17 @@ func newBuilder(run *results.Run) *builder {
 			t.Start = e.Time
 		case e.Type == results.EventTrialEnd:
 			t.Complete = true
+		case e.Type == results.EventInfo && e.Phase == measurePhase && strings.HasPrefix(e.Message, "step "):
+			if secs, ok := e.Data["seconds"].(float64); ok {
+				name := strings.TrimPrefix(e.Message, "step ")
+				if t.StepSeconds == nil {
+					t.StepSeconds = map[string]map[string]float64{}
+				}
+				if t.StepSeconds[name] == nil {
+					t.StepSeconds[name] = map[string]float64{}
+				}
+				t.StepSeconds[name][e.Host] = secs
+			}
 		}
 	}
 	return b
@@ -294,6 +305,9 @@ func (b *builder) finish(run *results.Run) *Aggregate {
 		a.Events.Counts[e.Type]++
 		if notable[e.Type] {
 			a.Events.Notable = append(a.Events.Notable, e)
+		}
+		if e.Type == results.EventRepeats && e.Data["stopped"] == true {
+			a.Events.RepeatStops = append(a.Events.RepeatStops, e)
 		}
 	}
 	a.timeline(run.Events)

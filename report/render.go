@@ -47,6 +47,15 @@ func Render(a *Aggregate, outDir string, opt Options) (*Rendered, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", a.RunDir, err)
 	}
+	blocks := Blocks(a, figs, notes, opt)
+	// Sections may draw figures of their own: every figure of the
+	// document is saved, in document order.
+	figs = nil
+	for _, b := range blocks {
+		if b.Figure != nil {
+			figs = append(figs, b.Figure)
+		}
+	}
 	out := &Rendered{Figures: figs}
 	names, err := saveAll(figs, outDir)
 	if err != nil {
@@ -57,7 +66,6 @@ func Render(a *Aggregate, outDir string, opt Options) (*Rendered, error) {
 		return nil, fmt.Errorf("render %s: %w", a.RunDir, err)
 	}
 	out.Files = append(out.Files, StatsFile)
-	blocks := Blocks(a, figs, notes, opt)
 	title := a.Experiment + " — edgerig report"
 	if out.Pages, err = writePDF(filepath.Join(outDir, PDFFile), title, blocks); err != nil {
 		return nil, fmt.Errorf("render %s: %w", a.RunDir, err)

@@ -31,6 +31,10 @@ type ResultsOptions struct {
 	// Force updates the section even from a failed or aborted run
 	// (edgerig report --results-force); the section then says so.
 	Force bool
+	// Sections add an experiment's own results (the word count's Table 4
+	// and what its breakdown says) to its part of the file; their figures
+	// are left to the report.
+	Sections []Section
 }
 
 // UpdateResults replaces, or appends, the section of the Markdown file at
@@ -54,7 +58,7 @@ func UpdateResults(path string, s *Aggregate, opt ResultsOptions) error {
 	} else if err != nil {
 		return fmt.Errorf("update %s: %w", path, err)
 	}
-	section := resultsSection(path, s)
+	section := resultsSection(path, s, opt.Sections)
 	var out []byte
 	begin := bytes.Index(old, []byte(beginMarker(exp)))
 	if begin < 0 {
@@ -87,7 +91,7 @@ func UpdateResults(path string, s *Aggregate, opt ResultsOptions) error {
 
 // resultsSection is the experiment's block, markers included, without a
 // trailing newline (the bytes after the old end marker follow it).
-func resultsSection(path string, s *Aggregate) string {
+func resultsSection(path string, s *Aggregate, secs []Section) string {
 	var b strings.Builder
 	b.WriteString(beginMarker(s.Experiment) + "\n")
 	fmt.Fprintf(&b, "## %s\n\n", s.Experiment)
@@ -122,8 +126,27 @@ func resultsSection(path string, s *Aggregate) string {
 	} else {
 		b.WriteString(t.Markdown())
 	}
+	if c := newOrchCompare(s); c != nil {
+		b.WriteString(c.resultsMarkdown(s))
+	}
 	if ref := ReferenceSection(s); ref != nil {
 		b.WriteString("\n### The paper's figures, to compare with\n\n" + ref[1].Table.Markdown())
+	}
+	for _, sec := range secs {
+		var blocks []Block
+		for _, bl := range sec(s) {
+			switch {
+			case bl.Figure != nil:
+			case bl.Heading != "":
+				blocks = append(blocks, Block{Subheading: bl.Heading})
+			default:
+				blocks = append(blocks, bl)
+			}
+		}
+		if len(blocks) > 0 {
+			md := markdown("", blocks)
+			b.WriteString(strings.TrimPrefix(md, "# \n"))
+		}
 	}
 	b.WriteString("\n" + endMarker(s.Experiment))
 	return b.String()

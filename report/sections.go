@@ -16,7 +16,7 @@ import (
 // always come last.
 func DefaultSections() []Section {
 	return []Section{OverviewSection, HostsSection, TrialsSection, RepeatsSection, ReferenceSection,
-		ContainersSection, ProbeSection}
+		ContainersSection, ProbeSection, OrchestratorsSection}
 }
 
 // closingSections end every report.
@@ -111,9 +111,30 @@ func HostsSection(a *Aggregate) []Block {
 		t.Add(h.Name, strings.Join(h.Roles, ","), h.Labels["hardware"], h.Arch, h.Model, h.Kernel, cg,
 			accountingWord(h.Accounting), h.DockerVersion, cpus, mem, fmt.Sprintf("%+.3f ± %.3f", ms(h.ClockOffset), ms(h.ClockError)))
 	}
-	return []Block{{Heading: "Hosts"}, {Table: t},
+	blocks := []Block{{Heading: "Hosts"}, {Table: t},
 		{Text: "Host series: \"host\" is the whole machine (/proc); \"node cgroup\" is a container-testbed node's own cgroup " +
 			"(its CPU and memory only: the nodes share one kernel, so the machine's figures would mix them)."}}
+	if txt := emulatedText(a); txt != "" {
+		blocks = append(blocks, Block{Text: txt})
+	}
+	return blocks
+}
+
+// emulatedText says which hosts were not the boards their hardware label
+// names but containers posing as them, and how (their envelope label, which
+// the container testbed writes into the inventory); "" when none.
+func emulatedText(a *Aggregate) string {
+	var parts []string
+	for _, h := range a.Hosts {
+		if env := h.Labels["envelope"]; env != "" {
+			parts = append(parts, fmt.Sprintf("%s is %s, %s.", h.Name, h.Labels["hardware"], env))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Emulated boards: these hosts are not the boards their hardware label names but containers held to the board's size. " +
+		strings.Join(parts, " ")
 }
 
 // accountingWord spells HostFacts.Accounting; runs from before it was
@@ -150,6 +171,9 @@ func TrialsSection(a *Aggregate) []Block {
 		if f := trialFlags(tr); f != "" {
 			out = append(out, Block{Text: "**Flagged** — a board throttled or reached its temperature limit in this trial, " +
 				"so its numbers are not those of a board at full speed: " + f + "."})
+		}
+		if o := oomText(tr); o != "" {
+			out = append(out, Block{Text: "**Out of memory** — " + o + "."})
 		}
 		t := NewTable("host", "metric", ">mean", ">p50", ">p95", ">max", ">n")
 		for _, h := range tr.Hosts() {
@@ -225,10 +249,22 @@ func RepeatsSection(a *Aggregate) []Block {
 			}
 		}
 	}
-	if len(t.Rows) == 0 {
+	var stops []string
+	for _, e := range a.Events.RepeatStops {
+		stops = append(stops, e.Message+".")
+	}
+	if len(t.Rows) == 0 && len(stops) == 0 {
 		return nil
 	}
-	return []Block{{Heading: "Repeats"}, {Text: "Each combination's repeats: the mean of their measure-phase means and the range they span."}, {Table: t}}
+	out := []Block{{Heading: "Repeats"}}
+	if len(stops) > 0 {
+		out = append(out, Block{Text: "Adaptive repeats (each combination repeated until the relative standard deviation of its per-repeat values fell to the threshold, or to the maximum): " +
+			strings.Join(stops, " ")})
+	}
+	if len(t.Rows) > 0 {
+		out = append(out, Block{Text: "Each combination's repeats: the mean of their measure-phase means and the range they span."}, Block{Table: t})
+	}
+	return out
 }
 
 // ReferenceSection prints the spec's reference values (the paper's
@@ -312,16 +348,23 @@ func EventsSection(a *Aggregate) []Block {
 	}
 	out := []Block{{Heading: "Events"}, {Table: t}}
 	if len(a.Events.Notable) == 0 {
-		return append(out, Block{Text: "No errors, node losses, interrupts or sample gaps."})
+		return append(out, Block{Text: "No errors, node losses, interrupts, sample gaps or clock drift."})
 	}
 	n := NewTable("time", "event", "trial", "phase", "host", "message")
 	for _, e := range a.Events.Notable {
 		n.Add(stamp(e.Time), e.Type, e.Trial, e.Phase, e.Host, e.Message)
 	}
-	return append(out, Block{Text: "Errors, node losses, interrupts and sample gaps:"}, Block{Table: n})
+	out = append(out, Block{Text: "Errors, node losses, interrupts, sample gaps and clock drift:"}, Block{Table: n})
+	if c := a.Events.Counts[results.EventClockDrift]; c > 0 {
+		out = append(out, Block{Text: fmt.Sprintf("Warning: a host's clock drifted beyond the offset's error bound %d time(s) (clock-drift above). "+
+			"Its samples were corrected with the offset interpolated between measurements, so their times, and the phase they are "+
+			"counted in near a phase boundary, carry up to that drift as error.", c)})
+	}
+	return out
 }
 
-// WarningsSection lists what reading the run directory skipped.
+// WarningsSection lists what reading the run directory skipped (torn or
+// malformed rows are dropped, never read as data, and counted here).
 func WarningsSection(a *Aggregate) []Block {
 	if len(a.Warnings) == 0 {
 		return nil

@@ -11,7 +11,7 @@ import (
 // notable are the event types a reader must see one by one.
 var notable = map[string]bool{
 	results.EventError: true, results.EventNodeLost: true, results.EventNodeBack: true,
-	results.EventInterrupt: true, results.EventGap: true,
+	results.EventInterrupt: true, results.EventGap: true, results.EventClockDrift: true,
 }
 
 // timeline lays every trial's phases and the notable events on the run's
