@@ -7,6 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/edgerig/edgerig/internal/version.Version=$(VERSION)
 export EDGERIG_CACHE := $(CACHE)
 
+.PHONY: compare-demo images
 .PHONY: all deps build probes run test test-unit bench bench-probe bench-ssh bench-report docs-report fmt vet clean smoke-arm test-faults
 
 all: build
@@ -27,15 +28,35 @@ probes:
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=7 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/probes/edgerig-probe-linux-armv7 ./cmd/edgerig-probe
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=6 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/probes/edgerig-probe-linux-armv6 ./cmd/edgerig-probe
 
-# The main job: the idle experiment on this machine, ending with a report.
+# The main job: the idle experiment on this machine, then the word count
+# (real HDFS and Spark as processes, --quick), each ending with a report.
 run: deps build probes
 	$(BIN)/edgerig run experiments/idle-local.yaml
+	$(BIN)/edgerig run experiments/wordcount.yaml --testbed local --quick
 
 # Every test, integration tests included (they use the real Docker engine,
 # sshd, QEMU). In CI (CI=true) a missing dependency fails instead of skipping.
 test: deps build probes
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 60m ./...
+	$(GO) test -count=1 -timeout 60m -skip '^TestCompareDemo$$' ./...
+	# The compare demo measures speed: alone, after the rest.
+	$(GO) test -count=1 -timeout 20m -run '^TestCompareDemo$$' ./fixtures/demo/
+
+# Comparing hardware generations on this machine: experiments/compare-demo.yaml
+# on a container testbed posing as a Raspberry Pi 2, then as a Pi 4 (CPU
+# quotas calibrated against the boards' published 7-Zip ratings), and
+# edgerig compare of the two runs (about 5 minutes; prints the comparison
+# and its directory).
+compare-demo: deps build probes
+	bash fixtures/demo/compare-demo.sh
+
+# The word count's container image in the local Docker engine, for each
+# architecture in ARCH (comma-separated: amd64, arm64, armv7); ARM ones are
+# built under qemu-user. Root filesystems are cached under $(CACHE)/spark-image
+# with a JSON record of each build's time; prints one image reference each.
+ARCH ?= amd64
+images: deps build
+	$(BIN)/edgerig image build --arch $(ARCH)
 
 # The ARM smoke run: an emulated arm64 and an emulated armv7 host (QEMU,
 # images built once and cached under $(CACHE)/qemu) beside this machine,

@@ -64,7 +64,7 @@ probe: {interval: 500ms}
 		require.Equal(t, "inactive", strings.TrimSpace(st), "%s left the swarm", n)
 	}
 	// Setup ends without error only once the master lists all three
-	// nodes Ready (swarm.Driver.Setup waits for it).
+	// nodes Ready (the runner waits for the driver's Ready within setup).
 	var joined bool
 	for _, e := range r.Events {
 		joined = joined || (e.Type == results.EventPhaseEnd && e.Trial == "t2" && e.Phase == "setup" && e.Message == "")

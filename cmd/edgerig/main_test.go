@@ -38,7 +38,8 @@ func buildBinaries(t *testing.T) string {
 		return binDir
 	}
 	probe := filepath.Join(binDir, "probes", "edgerig-probe-linux-"+runtime.GOARCH)
-	for _, b := range []struct{ out, pkg string }{{exe, "."}, {probe, "../edgerig-probe"}} {
+	bench := filepath.Join(binDir, "edgerig-bench")
+	for _, b := range []struct{ out, pkg string }{{exe, "."}, {probe, "../edgerig-probe"}, {bench, "../edgerig-bench"}} {
 		cmd := exec.Command("go", "build", "-o", b.out, b.pkg)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		out, err := cmd.CombinedOutput()

@@ -59,12 +59,12 @@ func renderReportWith(dir, resultsMD string, force bool, stderr io.Writer) (stri
 		fmt.Fprintf(stderr, "edgerig report: %s: %s\n", dir, w)
 	}
 	out := filepath.Join(dir, results.ReportDir)
-	if _, err := report.Render(agg, out, report.Options{}); err != nil {
+	if _, err := report.Render(agg, out, report.Options{Sections: []report.Section{report.WordCountSection}}); err != nil {
 		return "", err
 	}
 	fmt.Fprintf(stderr, "edgerig report: %s\n", filepath.Join(out, report.MarkdownFile))
 	if resultsMD != "" {
-		err := report.UpdateResults(resultsMD, agg, report.ResultsOptions{Force: force})
+		err := report.UpdateResults(resultsMD, agg, report.ResultsOptions{Force: force, Sections: []report.Section{report.WordCountResults}})
 		switch {
 		case errors.Is(err, report.ErrNotCompleted):
 			fmt.Fprintf(stderr, "edgerig report: %v\n", err)

@@ -35,10 +35,15 @@ line on stdout is the run directory.
 Ctrl-C (SIGINT) or SIGTERM stops the run: teardown still runs, every sample
 received is kept, and the run is marked aborted (exit status 130). A second
 Ctrl-C abandons teardown and exits at once, listing what may be left on which
-host.`,
+host.
+
+A spec whose testbed is {kind: containers, nodes: N} gets a container testbed
+of N nodes made for the run (the node image is built on first use) and
+removed after it, also after a failure or an interrupt; --hosts FILE (or
+--testbed NAME) runs it on an inventory's testbed instead.`,
 		Flags: func(fs *flag.FlagSet) cli.Action {
 			o := runOptions{}
-			fs.StringVar(&o.hosts, "hosts", "hosts.yaml", "inventory of hosts and testbeds")
+			fs.StringVar(&o.hosts, "hosts", "", "inventory of hosts and testbeds (default hosts.yaml; a spec's testbed: {kind: containers, ...} is made for the run unless --hosts or --testbed is given)")
 			fs.StringVar(&o.testbed, "testbed", "", "testbed to run on (default: the spec's, else the inventory's default)")
 			fs.BoolVar(&o.quick, "quick", false, "shorten settle and measure to each phase's quick length (smoke runs)")
 			fs.StringVar(&o.out, "out", "runs", "directory that receives the run directory")
@@ -58,35 +63,44 @@ func runRun(o runOptions, specPath string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return invalidError{err.Error()}
 	}
-	inv, err := inventory.Load(o.hosts)
-	if err != nil {
-		var problems *spec.Errors
-		if errors.As(err, &problems) {
-			return invalidError{err.Error()}
+	// A spec that names a testbed by kind and size gets one made for the
+	// run, unless --hosts or --testbed picks an inventory's testbed.
+	makeOne := s.NewTestbed != nil && o.hosts == "" && o.testbed == ""
+	hostsFile := firstNonEmpty(o.hosts, "hosts.yaml")
+	var cfg runner.Config
+	if makeOne {
+		cfg.Testbed, cfg.Hosts = madeTestbedName(s.NewTestbed, ""), plannedHosts(s.NewTestbed)
+	} else {
+		inv, err := inventory.Load(hostsFile)
+		if err != nil {
+			var problems *spec.Errors
+			if errors.As(err, &problems) {
+				return invalidError{err.Error()}
+			}
+			return err
 		}
-		return err
+		cfg.Testbed = firstNonEmpty(o.testbed, s.Testbed, inv.DefaultTestbed)
+		if cfg.Hosts, err = inv.Testbed(cfg.Testbed); err != nil {
+			return cli.UsageError{Msg: err.Error()}
+		}
+		cfg.Connect = connector(inv, o.acceptNew)
+		cfg.Requirements = requirementsCheck(s, hostsFile, cfg.Testbed)
 	}
-	testbed := firstNonEmpty(o.testbed, s.Testbed, inv.DefaultTestbed)
-	hosts, err := inv.Testbed(testbed)
-	if err != nil {
-		return cli.UsageError{Msg: err.Error()}
-	}
-	if err := s.CheckRoles(testbed, inventory.Roles(hosts)); err != nil {
+	if err := s.CheckRoles(cfg.Testbed, inventory.Roles(cfg.Hosts)); err != nil {
 		return invalidError{err.Error()}
 	}
-	cfg := runner.Config{
-		Spec: s, Testbed: testbed, Hosts: hosts, OutDir: o.out, Quick: o.quick,
-		Progress: stderr,
-		Connect:  connector(inv, o.acceptNew),
-		Facts:    facts.Gather,
-		Clock:    clockOffset,
-	}
-	cfg.Requirements = requirementsCheck(s, o.hosts, testbed)
+	cfg.Spec, cfg.OutDir, cfg.Quick, cfg.Progress = s, o.out, o.quick, stderr
+	cfg.Facts, cfg.Clock = facts.Gather, clockOffset
+	cfg.Images = &serviceImages{progress: stderr}
 	if err := runner.Check(cfg); err != nil {
 		return err
 	}
 	if o.dryRun {
-		printPlan(stdout, s, testbed, hosts, o.quick)
+		printPlan(stdout, s, cfg.Testbed, cfg.Hosts, o.quick)
+		if makeOne {
+			fmt.Fprintln(stdout, "the testbed is made when the run starts: its hosts are checked then")
+			return nil
+		}
 		return dryRunCheck(stdout, cfg)
 	}
 	if cfg.ProbesDir, err = probesDir(o.probes); err != nil {
@@ -94,16 +108,77 @@ func runRun(o runOptions, specPath string, stdout, stderr io.Writer) error {
 	}
 	var created atomic.Value
 	cfg.Created = func(dir string) { created.Store(dir) }
+	var made atomic.Pointer[madeTestbed]
+	madeID, making := "", make(chan struct{}) // making is closed once makeTestbed has returned
+	if makeOne {
+		madeID = newMadeID()
+	}
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	ctx, stopWatch := interrupts(sigs, stderr, func() {
 		dir, _ := created.Load().(string)
+		if makeOne {
+			// Nothing is left on hosts that are removed: remove them,
+			// also when they were still being made.
+			abandonMessage(stderr, nil)
+			// A testbed still being made has requests in flight: let the
+			// cancelled make return (bounded), so that nothing it asked for
+			// is created after the removal.
+			select {
+			case <-making:
+			case <-time.After(30 * time.Second):
+			}
+			rm := func() error { return removeMade(madeID, stderr) }
+			if m := made.Load(); m != nil {
+				rm = func() error { return m.remove(stderr) }
+			}
+			if err := rm(); err != nil {
+				fmt.Fprintf(stderr, "edgerig: %v\n", err)
+			}
+			os.Exit(130)
+		}
 		abandonMessage(stderr, runner.Leftovers(cfg, dir))
 		os.Exit(130)
 	})
+	if makeOne {
+		m, err := makeTestbed(ctx, s.NewTestbed, madeID, stderr)
+		if err == nil {
+			made.Store(m)
+		}
+		close(making)
+		if err != nil {
+			// Ask before stopWatch, which ends ctx: only a signal is an
+			// interrupt.
+			interrupted := ctx.Err() != nil
+			stopWatch()
+			if interrupted {
+				return exitError{code: 130, msg: "edgerig run: interrupted while making the testbed: " + err.Error()}
+			}
+			return err
+		}
+		defer func() {
+			if err := m.remove(stderr); err != nil {
+				fmt.Fprintf(stderr, "edgerig: removing the testbed made for the run: %v\n", err)
+			}
+		}()
+		cfg.Testbed = madeTestbedName(s.NewTestbed, m.tb.ID)
+		if cfg.Hosts, err = m.inv.Testbed(""); err != nil {
+			stopWatch()
+			return err
+		}
+		cfg.Connect = connector(m.inv, false)
+		cfg.Requirements = requirementsCheck(s, m.tb.HostsPath(), "containers")
+	}
 	dir, runErr := runner.Run(ctx, cfg)
 	stopWatch()
 	signal.Stop(sigs) // a Ctrl-C during the report now ends edgerig at once
+	if m := made.Load(); m != nil {
+		// Before the report, which never touches a host: the testbed's
+		// removal is part of the run, and its errors are the run's.
+		if err := m.remove(stderr); err != nil {
+			runErr = errors.Join(runErr, fmt.Errorf("removing the testbed made for the run: %w", err))
+		}
+	}
 	if dir == "" {
 		return runErr
 	}
@@ -188,7 +263,12 @@ func printPlan(w io.Writer, s *spec.Spec, testbed string, hosts []inventory.Host
 		rolesOrAll(s.Probe.Roles), s.Probe.Containers, strings.Join(s.Probe.Daemons, ","))
 	trials := s.Trials()
 	var total time.Duration
-	fmt.Fprintf(w, "%d trial(s):\n", len(trials))
+	if u := s.Until; u != nil {
+		fmt.Fprintf(w, "%d trial(s) planned: each combination runs %d repeats, then more while the RSD of %s stays above %g %%, up to %d\n",
+			len(trials), u.Min, u.Metric, u.RSD, u.Max)
+	} else {
+		fmt.Fprintf(w, "%d trial(s):\n", len(trials))
+	}
 	for _, tr := range trials {
 		p := tr.Spec.Phases
 		settle, measure := p.Settle.Length(quick), p.Measure.Length(quick)

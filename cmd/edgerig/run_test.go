@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -169,7 +170,9 @@ probe: {interval: 500ms}
 }
 
 // TestStepArgsNeverReachAShell puts shell syntax in a step's arguments:
-// it must arrive literally, and nothing it would run may happen.
+// it must arrive literally, and nothing it would run may happen. A step is
+// cut at its phase's end, so the measure phase is long enough for a
+// printf to start on a loaded machine.
 func TestStepArgsNeverReachAShell(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test")
@@ -180,15 +183,17 @@ func TestStepArgsNeverReachAShell(t *testing.T) {
 	args := []string{"a; touch " + marker, "$(touch " + marker + ")", "`touch " + marker + "`", `it's "quoted"`, "x' ; touch '" + marker}
 	quoted, _ := json.Marshal(append([]string{"printf", `%s\n`}, args...))
 	specText := fmt.Sprintf(`name: quoting
-phases: {settle: {duration: 100ms}, measure: {duration: 100ms}}
+phases: {settle: {duration: 100ms}, measure: {duration: 5s}}
 steps:
   - {name: echo, phase: measure, roles: [master], run: %s}
 `, quoted)
 	require.NoError(t, os.WriteFile(specPath, []byte(specText), 0o644))
 	cmd := exec.Command(filepath.Join(bin, "edgerig"), "run", specPath, "--hosts", hosts,
 		"--out", filepath.Join(dir, "runs"), "--no-report")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	out, err := cmd.Output()
-	require.NoError(t, err)
+	require.NoError(t, err, "stderr:\n%s", stderr.String())
 	require.NoFileExists(t, marker)
 	r, err := results.Read(lastLine(string(out)))
 	require.NoError(t, err)
@@ -276,11 +281,11 @@ func TestRunRefusesMissingRole(t *testing.T) {
 }
 
 // TestDryRunRefusesWhatCannotRun: the dry run says what the run would
-// refuse, here the word count as Swarm services, which this runner cannot
+// refuse, here the word count under Kubernetes, which this runner cannot
 // drive yet.
 func TestDryRunRefusesWhatCannotRun(t *testing.T) {
-	dir, hosts, specPath := writeFiles(t, "name: wc\norchestrator: {kind: swarm}\nworkload: {kind: wordcount}\n")
+	dir, hosts, specPath := writeFiles(t, "name: wc\norchestrator: {kind: kubernetes}\nworkload: {kind: wordcount}\n")
 	_, errOut, code := edgerig("run", specPath, "--dry-run", "--hosts", hosts, "--out", filepath.Join(dir, "runs"))
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, `as services of orchestrator "swarm" it is not supported yet`)
+	require.Contains(t, errOut, `under orchestrator "kubernetes" it is not supported yet`)
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -45,7 +47,17 @@ func testbedCmd(verb, kind, help string, flags func(fs *flag.FlagSet) testbedAct
 const containersUpHelp = `Starts N containers (node1..nodeN) on a bridge network of their own, each with its
 own sshd and dockerd, and writes DIR/hosts.yaml for ` + "`edgerig run --hosts`" + `. The node
 image is built once with debootstrap (minutes) and cached under the edgerig cache
-(containers/). Progress goes to stderr; the path of hosts.yaml to stdout.`
+(containers/). Progress goes to stderr; the path of hosts.yaml to stdout.
+
+With --as BOARD (rpi2, rpi3, rpi3b+, rpi4, rpi5; or one per node, comma-separated)
+each node poses as that Raspberry Pi: its cores (cpuset, capped by this machine's),
+its memory (no swap), its Ethernet rate (tc on the node's interface) and, where the
+kernel throttles it, its SD card's throughput. The CPU quota is calibrated at up:
+edgerig-bench runs in the node and the quota is searched until it scores the
+board's published 7-Zip rating (tied to edgerig-bench's unit by a reference measured
+once on this machine with 7-Zip; needs the 7zip package). hosts.yaml labels such a
+node hardware: "rpi2 (emulated)" and says how in its envelope label; testbed.json
+holds every figure, the calibration and its source.`
 
 func containersUpFlags(fs *flag.FlagSet) testbedAction {
 	nodes := fs.Int("nodes", 3, "number of nodes (node1 is the master)")
@@ -53,9 +65,23 @@ func containersUpFlags(fs *flag.FlagSet) testbedAction {
 	id := fs.String("id", "", "testbed id used in names and labels (default: random)")
 	mirror := fs.String("mirror", "", "Debian mirror for building the node image (default: this machine's APT mirror)")
 	timeout := fs.Duration("timeout", 2*time.Minute, "how long to wait for every node's ssh and dockerd")
+	as := fs.String("as", "", "pose every node as a board ("+strings.Join(containers.BoardNames(), ", ")+"), or one per node, comma-separated")
+	latency := fs.Duration("latency", 0, "with --as: a delay added to every node's network (needs the netem qdisc)")
+	bench := fs.String("bench", "", "the edgerig-bench binary copied into every node (default: beside edgerig, or bin/)")
 	return func(ctx context.Context, stdio cli.IO) error {
 		if *dir == "" {
 			return cli.UsageError{Msg: "--dir is required"}
+		}
+		boards, err := containers.ParseAs(*as, *nodes)
+		if err != nil {
+			return cli.UsageError{Msg: err.Error()}
+		}
+		if *latency != 0 && boards == nil {
+			return cli.UsageError{Msg: "--latency needs --as"}
+		}
+		benchPath, err := findBench(*bench)
+		if err != nil && boards != nil {
+			return err
 		}
 		cli, err := dockerClient()
 		if err != nil {
@@ -64,6 +90,7 @@ func containersUpFlags(fs *flag.FlagSet) testbedAction {
 		defer cli.Close()
 		tb, err := containers.Up(ctx, cli, containers.Options{
 			Nodes: *nodes, Dir: *dir, ID: *id, Mirror: *mirror, Timeout: *timeout, Progress: stdio.Err,
+			As: boards, Latency: *latency, Bench: benchPath,
 		})
 		if err != nil {
 			return err
@@ -95,6 +122,28 @@ func containersDownFlags(fs *flag.FlagSet) testbedAction {
 		}
 		return containers.Down(ctx, cli, *dir, stdio.Err)
 	}
+}
+
+// findBench finds edgerig-bench: the flag's path, else beside this
+// executable, else bin/ (where make build puts it).
+func findBench(flagValue string) (string, error) {
+	if flagValue != "" {
+		if _, err := os.Stat(flagValue); err != nil {
+			return "", fmt.Errorf("--bench: %w", err)
+		}
+		return flagValue, nil
+	}
+	var cands []string
+	if exe, err := os.Executable(); err == nil {
+		cands = append(cands, filepath.Join(filepath.Dir(exe), "edgerig-bench"))
+	}
+	cands = append(cands, filepath.Join("bin", "edgerig-bench"))
+	for _, c := range cands {
+		if st, err := os.Stat(c); err == nil && !st.IsDir() {
+			return c, nil
+		}
+	}
+	return "", fmt.Errorf("no edgerig-bench found (looked at %s): run `make build`, or pass --bench", strings.Join(cands, ", "))
 }
 
 func dockerClient() (*client.Client, error) {

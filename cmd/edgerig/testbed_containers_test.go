@@ -35,6 +35,10 @@ func TestTestbedUsage(t *testing.T) {
 		{[]string{"testbed", "--help"}, 0, "containers"},
 		{[]string{"testbed", "up", "containers", "--help"}, 0, "Usage: edgerig testbed up containers"},
 		{[]string{"testbed", "down", "containers", "--dir", "/nonexistent/edgerig"}, 1, "no container testbed"},
+		{[]string{"testbed", "up", "containers", "--dir", "x", "--as", "rpi9"}, 2, `--as: unknown board "rpi9": want one of rpi2, rpi3, rpi3b+, rpi4, rpi5`},
+		{[]string{"testbed", "up", "containers", "--dir", "x", "--nodes", "3", "--as", "rpi2,rpi4"}, 2, "give one board, or one per node (3)"},
+		{[]string{"testbed", "up", "containers", "--dir", "x", "--latency", "5ms"}, 2, "--latency needs --as"},
+		{[]string{"testbed", "up", "containers", "--dir", "x", "--as", "rpi2", "--bench", "/nonexistent/edgerig-bench"}, 1, "--bench: stat /nonexistent/edgerig-bench"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			out, errOut, code := edgerig(tc.args...)

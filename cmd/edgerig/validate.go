@@ -23,7 +23,8 @@ func validateCmd() cli.Command {
 		Name: "validate", Args: "[SPEC...]", MaxArgs: -1, Complete: "spec",
 		Summary: "check experiment specs and inventories without running anything",
 		Help: `Checks experiment specs (and with --hosts an inventory) without running
-anything. With --hosts, each spec is also checked against the inventory (its
+anything. A spec whose testbed is made for the run ({kind: containers, nodes:
+N}) is checked against the nodes it will have. With --hosts, each spec is also checked against the inventory (its
 testbed exists, a host holds every role it needs) and against what the runner
 supports: the same check as run --dry-run. Exit 0 when all are valid;
 otherwise every problem is printed, one per line, as
@@ -69,12 +70,35 @@ func validate(specs []string, hostsFile, testbed string, stdio cli.IO) error {
 			fmt.Fprintf(stdio.Out, "%s: valid: %s, %d trial(s), runs on testbed %s\n", path, s.Name, len(s.Trials()), tb)
 			continue
 		}
+		if s.NewTestbed != nil {
+			tb, errs := checkMade(s)
+			if len(errs) > 0 {
+				problems = append(problems, errs...)
+				continue
+			}
+			fmt.Fprintf(stdio.Out, "%s: valid: %s, %d trial(s), runs on testbed %s\n", path, s.Name, len(s.Trials()), tb)
+			continue
+		}
 		fmt.Fprintf(stdio.Out, "%s: valid: %s, %d trial(s)\n", path, s.Name, len(s.Trials()))
 	}
 	if len(problems) > 0 {
 		return invalidError{strings.Join(problems, "\n")}
 	}
 	return nil
+}
+
+// checkMade is checkAgainst for the testbed a spec asks the run to make:
+// its nodes' roles are known before it exists.
+func checkMade(s *spec.Spec) (string, []string) {
+	testbed, hosts := madeTestbedName(s.NewTestbed, ""), plannedHosts(s.NewTestbed)
+	if err := s.CheckRoles(testbed, inventory.Roles(hosts)); err != nil {
+		return testbed, strings.Split(err.Error(), "\n")
+	}
+	if err := runner.Check(runner.Config{Spec: s, Testbed: testbed, Hosts: hosts}); err != nil {
+		line, col, path := runnerProblemPos(s.Path, err.Error())
+		return testbed, []string{fmt.Sprintf("%s:%d:%d: %s: %s", s.Path, line, col, path, err.Error())}
+	}
+	return testbed, nil
 }
 
 // checkAgainst is what `run --dry-run` refuses, without connecting: the

@@ -15,6 +15,8 @@ import (
 func runnerProblemPos(specPath, msg string) (line, col int, path string) {
 	key := ""
 	switch {
+	case strings.Contains(msg, "orchestrator kubernetes: install"), strings.Contains(msg, "orchestrator kubernetes: kubernetes:"):
+		key = "orchestrator.kubernetes.install"
 	case strings.Contains(msg, "orchestrator"):
 		key = "orchestrator.kind"
 	case strings.Contains(msg, "workload"):

@@ -52,10 +52,10 @@ func TestValidateAgainstInventory(t *testing.T) {
 			`^../../experiments/smoke-arm.yaml:\d+:1: testbed: .*unknown testbed "qemu-and-local"`},
 		{"role not held", []string{roles, "--hosts", "../../hosts.yaml"}, 2,
 			`^` + regexp.QuoteMeta(roles) + `:5:\d+: orchestrator.master_role: no host of testbed "local" has role "mastr"`},
-		{"runner refuses", []string{"testdata/wordcount-on-swarm.yaml", "--hosts", "../../fixtures/inventories/pi-cluster.yaml"}, 2,
-			`^testdata/wordcount-on-swarm.yaml:8:3: orchestrator.kind: trial t1: workload wordcount runs as processes on the hosts .*not supported yet`},
-		{"runner refuses a matrix value", []string{"../../experiments/idle-orchestrators.yaml", "--hosts", "../../fixtures/inventories/pi-cluster.yaml", "--testbed", "pi-cluster"}, 2,
-			`^../../experiments/idle-orchestrators.yaml:16:\d+: matrix.orchestrator.kind: trial t4: orchestrator "kubernetes" is not supported`},
+		{"runner refuses", []string{"testdata/wordcount-on-kubernetes.yaml", "--hosts", "../../fixtures/inventories/pi-cluster.yaml"}, 2,
+			`^testdata/wordcount-on-kubernetes.yaml:8:3: orchestrator.kind: trial t1: workload wordcount runs as processes on the hosts .*not supported yet`},
+		{"runner refuses a matrix value", []string{"testdata/wordcount-matrix-kubernetes.yaml", "--hosts", "../../fixtures/inventories/pi-cluster.yaml"}, 2,
+			`^testdata/wordcount-matrix-kubernetes.yaml:7:\d+: matrix.orchestrator.kind: trial t2: workload wordcount runs as processes on the hosts .*orchestrator "kubernetes"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, errOut, code := edgerig(append([]string{"validate"}, tc.args...)...)
