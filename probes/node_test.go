@@ -173,3 +173,36 @@ func TestAccounting(t *testing.T) {
 	require.Equal(t, AccountingNodeCgroup, Accounting([]byte("0::/\n"), true), "private cgroup namespace")
 	require.Equal(t, AccountingHost, Accounting([]byte("0::/\n"), false))
 }
+
+// TestDaemonFoundAfterExec: a daemon launched through a shell that execs
+// it (setsid sh -c '... exec kube-apiserver') is found even when a scan saw
+// its PID while it was still the shell.
+func TestDaemonFoundAfterExec(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "proc", "4242")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	write := func(comm string) {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "comm"), []byte(comm+"\n"), 0o644))
+		stat := "4242 (" + comm + ") S 1 4242 4242 0 -1 4194560 50000 0 10 0 1500 700 0 0 20 0 14 0 900 1200000000 21000 4294967295 1 1 0 0 0 0 0 0 2143420159 0 0 0 17 2 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "stat"), []byte(stat), 0o644))
+	}
+	d := newDaemons(root, []string{"kube-apiserver"})
+	defer d.close()
+	write("sh")
+	d.scan()
+	require.Empty(t, d.groups[0].procs, "the shell is not the daemon")
+	write("kube-apiserver")
+	d.scan()
+	require.Contains(t, d.groups[0].procs, 4242, "found at the next scan, after the exec")
+
+	// A PID that stays unmatched for settleScans scans is not read again.
+	other := newDaemons(root, []string{"etcd"})
+	defer other.close()
+	for range settleScans + 1 {
+		other.scan()
+	}
+	require.EqualValues(t, settleScans, other.known[4242])
+	require.NoError(t, os.Remove(filepath.Join(dir, "comm")))
+	other.scan() // would fail to read comm; settled PIDs are not read
+	require.EqualValues(t, settleScans, other.known[4242])
+}

@@ -95,19 +95,25 @@ func (g *group) close() {
 // processes not seen at the previous scan have their comm read, so a scan
 // on a host with hundreds of processes costs a few syscalls; a daemon
 // restarted in between is picked up within rescanEvery ticks.
+//
+// A process seen between fork and exec still has its launcher's name
+// (setsid, sh), so a PID that matched nothing is read again at the next
+// settleScans scans before it counts as known: a daemon started through
+// `setsid sh -c '... exec daemon'` is found even when a scan fell into
+// that window.
 type daemons struct {
 	root   string
 	groups []*group
 	tick   uint64
 	dr     dirReader
-	known  map[int]bool // PIDs listed at the previous scan
-	listed map[int]bool
+	known  map[int]uint8 // PIDs listed at the previous scan: scans they went unmatched
+	listed map[int]uint8
 	path   []byte // reused for /proc/PID/comm
 	comm   [64]byte
 }
 
 func newDaemons(root string, names []string) *daemons {
-	d := &daemons{root: root, known: map[int]bool{}, listed: map[int]bool{}}
+	d := &daemons{root: root, known: map[int]uint8{}, listed: map[int]uint8{}}
 	for _, n := range names {
 		d.groups = append(d.groups, newGroup(n))
 	}
@@ -117,6 +123,10 @@ func newDaemons(root string, names []string) *daemons {
 // commLen is TASK_COMM_LEN - 1: the kernel keeps the first 15 bytes of a
 // program's name ("kube-controller-manager" is "kube-controller").
 const commLen = 15
+
+// settleScans is how many scans a PID that matched no daemon is read again
+// (see daemons).
+const settleScans = 3
 
 // matches says whether a process's comm (at most 15 bytes) is the daemon
 // name: exactly (a longer name by its first 15 bytes), or for k3s its
@@ -137,12 +147,15 @@ func (d *daemons) scan() {
 		if !ok || pid == 0 || pid > 1<<31 {
 			return
 		}
-		d.listed[int(pid)] = true
+		d.listed[int(pid)] = 0
 	})
 	for pid := range d.listed {
-		if d.known[pid] {
+		seen, ok := d.known[pid]
+		if ok && seen >= settleScans {
+			d.listed[pid] = settleScans
 			continue
 		}
+		d.listed[pid] = seen + 1
 		d.path = append(d.path[:0], proc...)
 		d.path = append(d.path, '/')
 		d.path = strconv.AppendInt(d.path, int64(pid), 10)
@@ -155,6 +168,7 @@ func (d *daemons) scan() {
 		for _, g := range d.groups {
 			if matches(comm, g.name) {
 				g.add(pid, filepath.Join(proc, strconv.Itoa(pid), "stat"))
+				d.listed[pid] = settleScans
 			}
 		}
 	}
