@@ -40,6 +40,10 @@ func (t *Transport) Run(ctx context.Context, c transport.Cmd) error {
 	defer done()
 	defer cancel()
 	quoted := transport.Quote(c.Args)
+	if err := ctx.Err(); err != nil {
+		// Nothing is started on an ended context.
+		return fmt.Errorf("%s: %s: %w", t.cfg.Name, quoted, err)
+	}
 	sess, client, err := t.session(ctx)
 	if err != nil {
 		return fmt.Errorf("%w (to run %s)", err, quoted)

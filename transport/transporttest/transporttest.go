@@ -37,6 +37,7 @@ func Run(t *testing.T, newT func(t *testing.T) transport.Transport) {
 		{"ExitWithStdinOpen", testExitWithStdinOpen},
 		{"StdoutBeforeExit", testStdoutBeforeExit},
 		{"CancelEndsCommand", testCancel},
+		{"EndedContextRunsNothing", testEndedContext},
 		{"Copy", testCopy},
 		{"LargeOutput", testLargeOutput},
 		{"Concurrent", testConcurrent},
@@ -306,4 +307,16 @@ func testConcurrent(t *testing.T, tr transport.Transport) {
 		require.NoError(t, errs[i])
 		require.Equal(t, strconv.Itoa(i)+"\n", outs[i])
 	}
+}
+
+// testEndedContext: a command given an already ended context is not
+// started, and the error says why.
+func testEndedContext(t *testing.T, tr transport.Transport) {
+	dir := tempDir(t, tr)
+	c, cancel := context.WithCancel(ctx(t))
+	cancel()
+	mark := dir + "/ran"
+	err := tr.Run(c, transport.Cmd{Args: []string{"touch", mark}})
+	require.ErrorIs(t, err, context.Canceled)
+	require.False(t, exists(t, tr, mark), "the command did not run")
 }
