@@ -196,8 +196,10 @@ func (w *watch) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// TestSetupCancelled kills a set-up halfway (its context ends while the
-// kubelets start, after the control plane runs) and leaves it as a killed
+// TestSetupCancelled kills a set-up halfway (its context ends as the
+// kubelets are about to start: the control plane runs, every node has its
+// files and containerd; a timer instead would race a fast set-up to its
+// end) and leaves it as a killed
 // run would, without a teardown; a new driver's Setup removes what it left
 // and brings the cluster up, and its teardown leaves nothing.
 func TestSetupCancelled(t *testing.T) {
@@ -208,7 +210,7 @@ func TestSetupCancelled(t *testing.T) {
 
 	killed, kill := context.WithCancel(ctx)
 	cfg := config(t)
-	cfg.Progress = &watch{out: cfg.Progress, match: "starting the kubelet", f: func() { time.AfterFunc(1500*time.Millisecond, kill) }}
+	cfg.Progress = &watch{out: cfg.Progress, match: "starting the kubelet", f: kill}
 	err := binaries.New(cfg).Setup(killed, c)
 	require.Error(t, err)
 	require.ErrorIs(t, err, context.Canceled)
