@@ -36,6 +36,11 @@ func (t *Transport) Run(ctx context.Context, c transport.Cmd) error {
 	if len(c.Args) == 0 {
 		return fmt.Errorf("%s: run: empty command", t.name)
 	}
+	// An ended context starts nothing: exec would start the process and
+	// kill it at once, which for a short command is often too late.
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: %s: not started: %w", t.name, transport.Quote(c.Args), err)
+	}
 	cmd := exec.Command(c.Args[0], c.Args[1:]...)
 	var stdin io.WriteCloser
 	if c.Stdin != nil {
