@@ -98,12 +98,30 @@ func appendFloat(b []byte, f float64) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// plain says whether c stands for itself in a JSON string as encoding/json
+// writes it: printable ASCII other than the quote, the backslash and the
+// HTML-escaped <, > and &.
+func plain(c byte) bool {
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+}
+
 // appendString quotes s like encoding/json with HTML escaping (its
 // default): <, > and & and control characters as \u00XX, invalid UTF-8 as
 // \ufffd, U+2028 and U+2029 escaped.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); {
+		// Runs of bytes that need no escaping (every byte of a container
+		// ID or a metric name) are copied at once.
+		j := i
+		for j < len(s) && plain(s[j]) {
+			j++
+		}
+		if j > i {
+			b = append(b, s[i:j]...)
+			i = j
+			continue
+		}
 		c := s[i]
 		if c < 0x80 {
 			switch {

@@ -1,8 +1,10 @@
 package probes
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -205,4 +207,70 @@ func TestDaemonFoundAfterExec(t *testing.T) {
 	require.NoError(t, os.Remove(filepath.Join(dir, "comm")))
 	other.scan() // would fail to read comm; settled PIDs are not read
 	require.EqualValues(t, settleScans, other.known[4242])
+}
+
+// TestDaemonScanWaitsForNewPID: /proc is listed again only when the last
+// PID in /proc/loadavg moved (or forceScanEvery ticks passed), and a
+// process that appeared meanwhile is found at the first scan after it.
+func TestDaemonScanWaitsForNewPID(t *testing.T) {
+	root := t.TempDir()
+	proc := filepath.Join(root, "proc")
+	require.NoError(t, os.MkdirAll(proc, 0o755))
+	loadavg := func(last int) {
+		require.NoError(t, os.WriteFile(filepath.Join(proc, "loadavg"), []byte(fmt.Sprintf("0.08 0.24 1.34 1/169 %d\n", last)), 0o644))
+	}
+	start := func(pid int, comm string) {
+		dir := filepath.Join(proc, strconv.Itoa(pid))
+		require.NoError(t, os.MkdirAll(dir, 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "comm"), []byte(comm+"\n"), 0o644))
+		stat := strconv.Itoa(pid) + " (" + comm + ") S 1 1 1 0 -1 4194560 50000 0 10 0 1500 700 0 0 20 0 14 0 900 1200000000 21000 4294967295 1 1 0 0 0 0 0 0 2143420159 0 0 0 17 2 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "stat"), []byte(stat), 0o644))
+	}
+	loadavg(100)
+	start(100, "init")
+	d := newDaemons(root, []string{"etcd"})
+	defer d.close()
+	now := time.Now()
+	ticks := func(n int) {
+		for range n {
+			now = now.Add(time.Second)
+			d.sample(now, nil)
+		}
+	}
+	ticks(rescanEvery * settleScans) // init settles
+	require.Zero(t, d.unsettled)
+
+	// etcd appears, but the last PID is (wrongly) left alone: not listed
+	// until the forced scan.
+	start(200, "etcd")
+	scanned := d.scanned
+	ticks(rescanEvery)
+	require.Equal(t, scanned, d.scanned, "no scan while the last PID stayed")
+	require.Empty(t, d.groups[0].procs)
+	ticks(forceScanEvery)
+	require.Contains(t, d.groups[0].procs, 200, "found by the forced scan")
+
+	// A new PID is seen at the next scan tick.
+	start(300, "etcd")
+	loadavg(300)
+	ticks(rescanEvery)
+	require.Contains(t, d.groups[0].procs, 300)
+}
+
+// TestDaemonsWithoutLoadavgScanAlways: a tree without /proc/loadavg (a
+// captured one) is listed at every scan tick.
+func TestDaemonsWithoutLoadavgScanAlways(t *testing.T) {
+	root := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "proc"), 0o755))
+	d := newDaemons(root, []string{"etcd"})
+	defer d.close()
+	require.Nil(t, d.loadavg)
+	now := time.Now()
+	for i := range 3 * rescanEvery {
+		now = now.Add(time.Second)
+		d.sample(now, nil)
+		if i%rescanEvery == 0 {
+			require.EqualValues(t, i, d.scanned)
+		}
+	}
 }

@@ -101,15 +101,26 @@ func (g *group) close() {
 // settleScans scans before it counts as known: a daemon started through
 // `setsid sh -c '... exec daemon'` is found even when a scan fell into
 // that window.
+//
+// A scan is also skipped while nothing new can have started: the last PID
+// the kernel handed out (the fifth field of /proc/loadavg, for the probe's
+// own PID namespace, the one /proc lists) is the same as at the previous
+// scan and no PID is still settling. On an idle host that saves listing
+// /proc, whose cost grows with every process (two per container), on nine
+// scans out of ten; a scan still runs every forceScanEvery ticks.
 type daemons struct {
-	root   string
-	groups []*group
-	tick   uint64
-	dr     dirReader
-	known  map[int]uint8 // PIDs listed at the previous scan: scans they went unmatched
-	listed map[int]uint8
-	path   []byte // reused for /proc/PID/comm
-	comm   [64]byte
+	root      string
+	groups    []*group
+	tick      uint64
+	dr        dirReader
+	known     map[int]uint8 // PIDs listed at the previous scan: scans they went unmatched
+	listed    map[int]uint8
+	path      []byte // reused for /proc/PID/comm
+	comm      [64]byte
+	loadavg   *statFile // nil when it cannot be opened: every scan runs
+	lastPID   uint64    // /proc/loadavg's last PID at the previous scan
+	scanned   uint64    // tick of the previous scan
+	unsettled int       // PIDs at the previous scan still read again
 }
 
 func newDaemons(root string, names []string) *daemons {
@@ -117,7 +128,43 @@ func newDaemons(root string, names []string) *daemons {
 	for _, n := range names {
 		d.groups = append(d.groups, newGroup(n))
 	}
+	if len(names) > 0 {
+		d.loadavg, _ = openStat(filepath.Join(root, "proc", "loadavg"))
+	}
 	return d
+}
+
+// forceScanEvery bounds, in ticks, how long /proc goes unlisted while its
+// last PID stays the same.
+const forceScanEvery = 60
+
+// due says whether a scan at this tick could find anything new (see
+// daemons), and notes the last PID the scan will be compared with next.
+func (d *daemons) due() bool {
+	if d.loadavg == nil {
+		return true
+	}
+	b, err := d.loadavg.read()
+	if err != nil {
+		return true
+	}
+	last, ok := lastPID(b)
+	if !ok {
+		return true
+	}
+	first := d.tick == 0
+	changed := last != d.lastPID
+	d.lastPID = last
+	return first || changed || d.unsettled > 0 || d.tick-d.scanned >= forceScanEvery
+}
+
+// lastPID is the fifth field of /proc/loadavg ("0.08 0.24 1.34 1/169 26412").
+func lastPID(b []byte) (uint64, bool) {
+	f := bytes.Fields(b)
+	if len(f) < 5 {
+		return 0, false
+	}
+	return atou(f[4])
 }
 
 // commLen is TASK_COMM_LEN - 1: the kernel keeps the first 15 bytes of a
@@ -141,6 +188,8 @@ func matches(comm []byte, name string) bool {
 
 func (d *daemons) scan() {
 	proc := filepath.Join(d.root, "proc")
+	d.scanned = d.tick
+	d.unsettled = 0
 	clear(d.listed)
 	_ = d.dr.each(proc, func(name []byte) {
 		pid, ok := atou(name)
@@ -171,6 +220,9 @@ func (d *daemons) scan() {
 				d.listed[pid] = settleScans
 			}
 		}
+		if d.listed[pid] < settleScans {
+			d.unsettled++
+		}
 	}
 	d.known, d.listed = d.listed, d.known
 }
@@ -179,7 +231,7 @@ func (d *daemons) sample(now time.Time, out []sample.Series) []sample.Series {
 	if len(d.groups) == 0 {
 		return out
 	}
-	if d.tick%rescanEvery == 0 {
+	if d.tick%rescanEvery == 0 && d.due() {
 		d.scan()
 	}
 	d.tick++
@@ -195,6 +247,7 @@ func (d *daemons) close() {
 	for _, g := range d.groups {
 		g.close()
 	}
+	d.loadavg.close()
 }
 
 // ParseDaemons splits a --daemons list, dropping empty names.
