@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -70,14 +71,72 @@ type containers struct {
 	tick    uint64
 	dirty   bool
 	buf     []byte // every container file is read into it
+	// The walk is skipped while the machine's count of cgroups (the sum
+	// of /proc/cgroups' num_cgroups, which is not namespaced) stays the
+	// same: no directory can have appeared. A container in a known parent
+	// is found by the parents' listing anyway; the walk is for new parents
+	// (a new pod's directory). It still runs every forceScanEvery ticks,
+	// for a cgroup removed and another made between two walks.
+	counts  *statFile // nil when unreadable: every walk runs
+	cgroups uint64    // the count at the previous walk
+	walked  uint64    // tick of the previous walk
 }
 
-func newContainers(lay layout) *containers {
+func newContainers(lay layout, root string) *containers {
 	cs := &containers{lay: lay, byID: map[string]*container{}, parents: map[string]*parentDir{}}
 	for _, p := range wellKnownParents {
 		cs.addParent(p)
 	}
+	cs.counts, _ = openStat(filepath.Join(root, "proc", "cgroups"))
 	return cs
+}
+
+// walkDue says whether the walk at this tick could find a new directory
+// (see containers), noting the count it will be compared with next.
+func (cs *containers) walkDue() bool {
+	if cs.counts == nil {
+		return true
+	}
+	b, err := cs.counts.read()
+	if err != nil {
+		return true
+	}
+	n, ok := cgroupCount(b)
+	if !ok {
+		return true
+	}
+	changed := n != cs.cgroups
+	cs.cgroups = n
+	return changed || cs.walked == 0 || cs.tick-cs.walked >= forceScanEvery
+}
+
+// cgroupCount sums /proc/cgroups' num_cgroups column ("#subsys_name
+// hierarchy num_cgroups enabled", one line per controller).
+func cgroupCount(b []byte) (uint64, bool) {
+	var sum uint64
+	lines := 0
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		if len(line) == 0 || line[0] == '#' {
+			continue
+		}
+		f := bytes.Fields(line)
+		if len(f) < 4 {
+			return 0, false
+		}
+		n, ok := atou(f[2])
+		if !ok {
+			return 0, false
+		}
+		sum += n
+		lines++
+	}
+	return sum, lines > 0
 }
 
 // files names a container's CPU usage, memory usage and memory.stat files,
@@ -199,8 +258,9 @@ func (cs *containers) list(force bool) {
 // or ENOENT once it is removed) or that was not listed is dropped at once.
 func (cs *containers) sample(now time.Time, out []sample.Series) []sample.Series {
 	cs.tick++
-	full := cs.tick%rescanEvery == 1
+	full := cs.tick%rescanEvery == 1 && cs.walkDue()
 	if full {
+		cs.walked = cs.tick
 		cs.walk(".", 0)
 	}
 	cs.list(full)
@@ -307,6 +367,8 @@ func (cs *containers) close() {
 	for _, p := range cs.parents {
 		p.close()
 	}
+	cs.counts.close()
+	cs.counts = nil
 }
 
 // containerIDBytes is containerID without allocating.

@@ -68,7 +68,7 @@ func New(opts Options) (*Sampler, error) {
 		s.accounting = AccountingNodeCgroup
 	}
 	if opts.Containers {
-		s.cs = newContainers(lay)
+		s.cs = newContainers(lay, opts.Root)
 	}
 	// The probe's own series reads Root's proc/self/stat: on a host that is
 	// this process; in a test tree, a file the test moves between ticks so

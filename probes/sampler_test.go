@@ -3,9 +3,11 @@ package probes
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -271,4 +273,74 @@ func TestMemoryStatReread(t *testing.T) {
 		got = ws(i)
 	}
 	require.Equal(t, float64(u+4096), got)
+}
+
+// TestWalkWaitsForNewCgroup: the cgroup tree is walked for new parents only
+// when /proc/cgroups' count moved (or forceScanEvery ticks passed), and a
+// container in a new pod directory is found at the first walk after it.
+func TestWalkWaitsForNewCgroup(t *testing.T) {
+	root := copyTree(t, filepath.Join("testdata", "v2"))
+	counts := func(n int) {
+		body := fmt.Sprintf("#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpu\t0\t%d\t1\nmemory\t0\t%d\t1\n", n, n)
+		require.NoError(t, os.WriteFile(filepath.Join(root, "proc", "cgroups"), []byte(body), 0o644))
+	}
+	counts(40)
+	s, err := New(Options{Root: root, Containers: true})
+	require.NoError(t, err)
+	defer s.Close()
+	now := time.Unix(1_700_000_000, 0)
+	tick := func() []string {
+		now = now.Add(time.Second)
+		rec, _, err := s.Sample(now)
+		require.NoError(t, err)
+		return containerIDs(rec)
+	}
+	for range rescanEvery + 1 {
+		tick()
+	}
+	newPod := func(pod, id string) {
+		dir := filepath.Join(root, "sys/fs/cgroup/kubepods/besteffort", pod, "cri-containerd-"+id+".scope")
+		require.NoError(t, os.MkdirAll(dir, 0o755))
+		for name, content := range map[string]string{"cpu.stat": "usage_usec 100\n", "memory.current": "4096\n", "memory.stat": "inactive_file 0\n"} {
+			require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644))
+		}
+	}
+	// A new pod while the count (wrongly) stays: not walked until forced.
+	quiet := "beef" + strings.Repeat("0", 60)
+	newPod("pod11111111-2222-3333-4444-555555555555", quiet)
+	walked := s.cs.walked
+	for range rescanEvery {
+		require.NotContains(t, tick(), quiet)
+	}
+	require.Equal(t, walked, s.cs.walked, "no walk while the count stayed")
+	found := false
+	for range forceScanEvery {
+		found = found || slices.Contains(tick(), quiet)
+	}
+	require.True(t, found, "found by the forced walk")
+
+	// A new pod with the count moved: found at the next walk.
+	id := "cafe" + strings.Repeat("0", 60)
+	newPod("pod66666666-7777-8888-9999-000000000000", id)
+	counts(42)
+	found = false
+	for range rescanEvery + 1 {
+		found = found || slices.Contains(tick(), id)
+	}
+	require.True(t, found)
+}
+
+func TestCgroupCount(t *testing.T) {
+	for in, want := range map[string]uint64{
+		"#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpuset\t3\t8\t1\ncpu\t1\t2\t1\n": 10,
+		"#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpu\t0\t120\t1":                  120,
+	} {
+		got, ok := cgroupCount([]byte(in))
+		require.True(t, ok, in)
+		require.Equal(t, want, got, in)
+	}
+	for _, bad := range []string{"", "#only a header\n", "cpu 1 x 1\n", "cpu 1\n"} {
+		_, ok := cgroupCount([]byte(bad))
+		require.False(t, ok, bad)
+	}
 }

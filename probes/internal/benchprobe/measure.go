@@ -82,6 +82,15 @@ func (m *nsMeter) pct() float64 {
 	return float64(v-m.start) / float64(time.Since(m.t0).Nanoseconds()) * 100
 }
 
+// ms is the CPU used since start in milliseconds.
+func (m *nsMeter) ms() float64 {
+	v, err := cpuNS(m.pid)
+	if err != nil || v < m.start {
+		return 0
+	}
+	return float64(v-m.start) / 1e6
+}
+
 // peakRSS is VmHWM, the process's peak resident set, in bytes.
 func peakRSS(pid int) (uint64, error) {
 	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
