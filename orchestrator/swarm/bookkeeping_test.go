@@ -29,6 +29,7 @@ type fakeEngine struct {
 	leaves   int
 	inits    int
 	hangInit bool
+	tasks    []string      // IDs of swarm task containers on the node
 	down     bool          // every call fails: the node is unreachable
 	release  chan struct{} // closed at the end of the test: hung calls return
 }
@@ -76,6 +77,22 @@ func (f *fakeEngine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasSuffix(p, "/volumes/"+MarkerVolume) && r.Method == http.MethodDelete:
 		f.marked = false
 		w.WriteHeader(http.StatusNoContent)
+	case strings.HasSuffix(p, "/containers/json"):
+		list := []map[string]any{}
+		for _, id := range f.tasks {
+			list = append(list, map[string]any{"Id": id, "Labels": map[string]string{"com.docker.swarm.task": ""}})
+		}
+		_ = json.NewEncoder(w).Encode(list)
+	case strings.Contains(p, "/containers/") && r.Method == http.MethodDelete:
+		id := p[strings.LastIndex(p, "/")+1:]
+		for i, t := range f.tasks {
+			if t == id {
+				f.tasks = append(f.tasks[:i], f.tasks[i+1:]...)
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		http.Error(w, `{"message":"no such container"}`, http.StatusNotFound)
 	default:
 		http.Error(w, "not in this fake: "+r.Method+" "+p, http.StatusNotImplemented)
 	}
@@ -178,4 +195,19 @@ func TestTeardownReportsAnUnreachableNode(t *testing.T) {
 	err := d.Teardown(context.Background())
 	require.ErrorContains(t, err, "node1: left behind")
 	require.ErrorContains(t, err, MarkerVolume)
+}
+
+// A task container that outlived the leave is removed by Teardown.
+func TestTeardownRemovesTaskContainersLeft(t *testing.T) {
+	f := &fakeEngine{state: "inactive"}
+	c := orchestrator.Cluster{Master: fakeNode(t, "node1", f)}
+	d := New()
+	require.NoError(t, d.Setup(context.Background(), c))
+	f.mu.Lock()
+	f.tasks = []string{strings.Repeat("a", 64)}
+	f.mu.Unlock()
+	require.NoError(t, d.Teardown(context.Background()))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	require.Empty(t, f.tasks)
 }

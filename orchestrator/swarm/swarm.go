@@ -19,8 +19,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/docker/client"
+	"github.com/docker/docker/errdefs"
 
 	"github.com/edgerig/edgerig/engine"
 	"github.com/edgerig/edgerig/orchestrator"
@@ -208,6 +211,9 @@ func (d *Driver) Teardown(ctx context.Context) error {
 				continue
 			}
 		}
+		if err := removeTasks(ctx, n); err != nil {
+			errs = append(errs, err)
+		}
 		if err := unmark(ctx, n); err != nil {
 			errs = append(errs, err)
 		}
@@ -243,4 +249,21 @@ func advertise(addr string) string {
 		}
 	}
 	return addr
+}
+
+// removeTasks removes the containers of swarm tasks still on a node that
+// left: an engine removes them as it leaves, but one stopping at that
+// moment can outlive the leave, and it would stay for good.
+func removeTasks(ctx context.Context, n node) error {
+	cs, err := n.docker.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", "com.docker.swarm.task"))})
+	if err != nil {
+		return fmt.Errorf("swarm: %s: listing swarm task containers (any are left behind): %w", n.name, err)
+	}
+	var errs []error
+	for _, c := range cs {
+		if err := n.docker.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !errdefs.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("swarm: %s: removing task container %.12s (left behind): %w", n.name, c.ID, err))
+		}
+	}
+	return errors.Join(errs...)
 }
