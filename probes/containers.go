@@ -1,7 +1,6 @@
 package probes
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -77,9 +76,8 @@ type containers struct {
 	// is found by the parents' listing anyway; the walk is for new parents
 	// (a new pod's directory). It still runs every forceScanEvery ticks,
 	// for a cgroup removed and another made between two walks.
-	counts  *statFile // nil when unreadable: every walk runs
-	cgroups uint64    // the count at the previous walk
-	walked  uint64    // tick of the previous walk
+	cgroups counter // /proc/cgroups' count
+	walked  uint64  // tick of the previous walk
 }
 
 func newContainers(lay layout, root string) *containers {
@@ -87,27 +85,15 @@ func newContainers(lay layout, root string) *containers {
 	for _, p := range wellKnownParents {
 		cs.addParent(p)
 	}
-	cs.counts, _ = openStat(filepath.Join(root, "proc", "cgroups"))
+	cs.cgroups = openCounter(filepath.Join(root, "proc", "cgroups"), cgroupCount)
 	return cs
 }
 
 // walkDue says whether the walk at this tick could find a new directory
-// (see containers), noting the count it will be compared with next.
+// (see containers).
 func (cs *containers) walkDue() bool {
-	if cs.counts == nil {
-		return true
-	}
-	b, err := cs.counts.read()
-	if err != nil {
-		return true
-	}
-	n, ok := cgroupCount(b)
-	if !ok {
-		return true
-	}
-	changed := n != cs.cgroups
-	cs.cgroups = n
-	return changed || cs.walked == 0 || cs.tick-cs.walked >= forceScanEvery
+	moved := cs.cgroups.moved() // read on every check, so that it is compared with the latest
+	return moved || cs.walked == 0 || cs.tick-cs.walked >= forceScanEvery
 }
 
 // cgroupCount sums /proc/cgroups' num_cgroups column ("#subsys_name
@@ -116,24 +102,20 @@ func cgroupCount(b []byte) (uint64, bool) {
 	var sum uint64
 	lines := 0
 	for len(b) > 0 {
-		line := b
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			line, b = b[:i], b[i+1:]
-		} else {
-			b = nil
-		}
+		var line []byte
+		line, b = nextLine(b)
 		if len(line) == 0 || line[0] == '#' {
 			continue
 		}
-		f := bytes.Fields(line)
-		if len(f) < 4 {
+		_, rest := nextField(line) // subsys_name
+		_, rest = nextField(rest)  // hierarchy
+		n, rest := nextField(rest)
+		enabled, _ := nextField(rest)
+		v, ok := atou(n)
+		if !ok || len(enabled) == 0 {
 			return 0, false
 		}
-		n, ok := atou(f[2])
-		if !ok {
-			return 0, false
-		}
-		sum += n
+		sum += v
 		lines++
 	}
 	return sum, lines > 0
@@ -367,8 +349,7 @@ func (cs *containers) close() {
 	for _, p := range cs.parents {
 		p.close()
 	}
-	cs.counts.close()
-	cs.counts = nil
+	cs.cgroups.close()
 }
 
 // containerIDBytes is containerID without allocating.

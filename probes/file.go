@@ -92,6 +92,46 @@ func (s *statFile) close() error {
 	return err
 }
 
+// counter is a number the kernel keeps in a file (the last PID it handed
+// out, the count of cgroups) that moves whenever a periodic scan could find
+// something new: one pread tells whether the scan, many syscalls, is worth
+// running.
+type counter struct {
+	f     *statFile // nil when the file cannot be opened: it always moved
+	parse func([]byte) (uint64, bool)
+	last  uint64
+}
+
+func openCounter(path string, parse func([]byte) (uint64, bool)) counter {
+	f, _ := openStat(path)
+	return counter{f: f, parse: parse}
+}
+
+// moved reads the number and says whether it differs from the previous
+// reading. A file that cannot be read or parsed counts as moved, so that
+// the scan runs.
+func (c *counter) moved() bool {
+	if c.f == nil {
+		return true
+	}
+	b, err := c.f.read()
+	if err != nil {
+		return true
+	}
+	v, ok := c.parse(b)
+	if !ok {
+		return true
+	}
+	moved := v != c.last
+	c.last = v
+	return moved
+}
+
+func (c *counter) close() {
+	c.f.close()
+	c.f = nil
+}
+
 // readFileOnce reads a small file that is not on the hot path.
 func readFileOnce(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)

@@ -264,7 +264,7 @@ func TestDaemonsWithoutLoadavgScanAlways(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Join(root, "proc"), 0o755))
 	d := newDaemons(root, []string{"etcd"})
 	defer d.close()
-	require.Nil(t, d.loadavg)
+	require.Nil(t, d.pids.f)
 	now := time.Now()
 	for i := range 3 * rescanEvery {
 		now = now.Add(time.Second)

@@ -117,10 +117,9 @@ type daemons struct {
 	listed    map[int]uint8
 	path      []byte // reused for /proc/PID/comm
 	comm      [64]byte
-	loadavg   *statFile // nil when it cannot be opened: every scan runs
-	lastPID   uint64    // /proc/loadavg's last PID at the previous scan
-	scanned   uint64    // tick of the previous scan
-	unsettled int       // PIDs at the previous scan still read again
+	pids      counter // /proc/loadavg's last PID
+	scanned   uint64  // tick of the previous scan
+	unsettled int     // PIDs at the previous scan still read again
 }
 
 func newDaemons(root string, names []string) *daemons {
@@ -129,7 +128,7 @@ func newDaemons(root string, names []string) *daemons {
 		d.groups = append(d.groups, newGroup(n))
 	}
 	if len(names) > 0 {
-		d.loadavg, _ = openStat(filepath.Join(root, "proc", "loadavg"))
+		d.pids = openCounter(filepath.Join(root, "proc", "loadavg"), lastPID)
 	}
 	return d
 }
@@ -139,32 +138,19 @@ func newDaemons(root string, names []string) *daemons {
 const forceScanEvery = 60
 
 // due says whether a scan at this tick could find anything new (see
-// daemons), and notes the last PID the scan will be compared with next.
+// daemons).
 func (d *daemons) due() bool {
-	if d.loadavg == nil {
-		return true
-	}
-	b, err := d.loadavg.read()
-	if err != nil {
-		return true
-	}
-	last, ok := lastPID(b)
-	if !ok {
-		return true
-	}
-	first := d.tick == 0
-	changed := last != d.lastPID
-	d.lastPID = last
-	return first || changed || d.unsettled > 0 || d.tick-d.scanned >= forceScanEvery
+	moved := d.pids.moved() // read on every check, so that it is compared with the latest
+	return moved || d.tick == 0 || d.unsettled > 0 || d.tick-d.scanned >= forceScanEvery
 }
 
 // lastPID is the fifth field of /proc/loadavg ("0.08 0.24 1.34 1/169 26412").
 func lastPID(b []byte) (uint64, bool) {
-	f := bytes.Fields(b)
-	if len(f) < 5 {
-		return 0, false
+	var f []byte
+	for range 5 {
+		f, b = nextField(b)
 	}
-	return atou(f[4])
+	return atou(f)
 }
 
 // commLen is TASK_COMM_LEN - 1: the kernel keeps the first 15 bytes of a
@@ -247,7 +233,7 @@ func (d *daemons) close() {
 	for _, g := range d.groups {
 		g.close()
 	}
-	d.loadavg.close()
+	d.pids.close()
 }
 
 // ParseDaemons splits a --daemons list, dropping empty names.
