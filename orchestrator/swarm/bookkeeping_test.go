@@ -80,7 +80,7 @@ func (f *fakeEngine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasSuffix(p, "/containers/json"):
 		list := []map[string]any{}
 		for _, id := range f.tasks {
-			list = append(list, map[string]any{"Id": id, "Labels": map[string]string{"com.docker.swarm.task": ""}})
+			list = append(list, map[string]any{"Id": id, "Labels": map[string]string{taskLabel: ""}})
 		}
 		_ = json.NewEncoder(w).Encode(list)
 	case strings.Contains(p, "/containers/") && r.Method == http.MethodDelete:

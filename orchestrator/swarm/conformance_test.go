@@ -82,7 +82,7 @@ func clean(ctx context.Context, c orchestrator.Cluster) error {
 		if _, err := cli.VolumeInspect(ctx, MarkerVolume); err == nil {
 			errs = append(errs, fmt.Errorf("%s: the marker volume is left", n.Name))
 		}
-		cs, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", "com.docker.swarm.task"))})
+		cs, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", taskLabel))})
 		if err != nil || len(cs) > 0 {
 			errs = append(errs, fmt.Errorf("%s: %d swarm task container(s) left (%v)", n.Name, len(cs), err))
 		}

@@ -251,11 +251,14 @@ func advertise(addr string) string {
 	return addr
 }
 
+// taskLabel marks the containers an engine runs for swarm tasks.
+const taskLabel = "com.docker.swarm.task"
+
 // removeTasks removes the containers of swarm tasks still on a node that
 // left: an engine removes them as it leaves, but one stopping at that
 // moment can outlive the leave, and it would stay for good.
 func removeTasks(ctx context.Context, n node) error {
-	cs, err := n.docker.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", "com.docker.swarm.task"))})
+	cs, err := n.docker.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", taskLabel))})
 	if err != nil {
 		return fmt.Errorf("swarm: %s: listing swarm task containers (any are left behind): %w", n.name, err)
 	}
