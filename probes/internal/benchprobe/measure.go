@@ -73,23 +73,22 @@ func startNS(pid int) *nsMeter {
 	return &nsMeter{pid: pid, start: v, t0: time.Now()}
 }
 
-// pct is the CPU used since start in % of one core.
-func (m *nsMeter) pct() float64 {
+// used is the CPU used since start, in ns (0 when unreadable).
+func (m *nsMeter) used() float64 {
 	v, err := cpuNS(m.pid)
 	if err != nil || v < m.start {
 		return 0
 	}
-	return float64(v-m.start) / float64(time.Since(m.t0).Nanoseconds()) * 100
+	return float64(v - m.start)
+}
+
+// pct is the CPU used since start in % of one core.
+func (m *nsMeter) pct() float64 {
+	return m.used() / float64(time.Since(m.t0).Nanoseconds()) * 100
 }
 
 // ms is the CPU used since start in milliseconds.
-func (m *nsMeter) ms() float64 {
-	v, err := cpuNS(m.pid)
-	if err != nil || v < m.start {
-		return 0
-	}
-	return float64(v-m.start) / 1e6
-}
+func (m *nsMeter) ms() float64 { return m.used() / 1e6 }
 
 // peakRSS is VmHWM, the process's peak resident set, in bytes.
 func peakRSS(pid int) (uint64, error) {
