@@ -178,7 +178,11 @@ func measure(ctx context.Context, probe, dir string, cli *client.Client, ids []s
 	// scans (ticks 0, 10 and 20) read every process's name, which a run of
 	// minutes pays once. What that costs is measured and printed apart.
 	startup := startNS(pc.Process.Pid)
-	time.Sleep(warmup)
+	select {
+	case <-time.After(warmup):
+	case <-ctx.Done():
+		return r, ctx.Err()
+	}
 	r.probeStartMS = startup.ms()
 	pt := startMeter(pc.Process.Pid)
 	pm, nm, mm := startNS(pc.Process.Pid), startNS(ne.Process.Pid), startNS(mon.cmd.Process.Pid)
